@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli } from '../testing/cli.ts';
+import { tempDir } from '../testing/paths.ts';
+
+describe('tabserve make-test-model: bad arguments get one line and exit code 2', () => {
+  const out = join(tempDir(), 'x.gguf');
+  test.each([
+    ['unknown arch', ['--arch', 'gpt9', '--out', out], /unknown arch 'gpt9'/],
+    ['heads not dividing embd', ['--embd', '100', '--heads', '3', '--out', out], /--heads 3 does not divide --embd 100/],
+    ['kv-heads not dividing heads', ['--heads', '4', '--kv-heads', '3', '--out', out], /--kv-heads 3 does not divide --heads 4/],
+    ['missing vocab file', ['--vocab-from', '/nonexistent/vocab.gguf', '--out', out], /vocab file not found: \/nonexistent\/vocab.gguf/],
+    ['unknown type', ['--type', 'q9', '--out', out], /unknown type 'q9'/],
+    ['non-numeric size', ['--embd', 'big', '--out', out], /--embd must be a non-negative integer/],
+    ['quantized type with a misaligned width', ['--type', 'q4_0', '--embd', '48', '--heads', '2', '--out', out], /multiples of 32/],
+    ['unknown option', ['--frobnicate', '--out', out], /Unknown option '--frobnicate'/],
+    ['no --out', [], /--out FILE.gguf is required/],
+  ])('%s', (_name, args, message) => {
+    const r = runCli(['make-test-model', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1); // one line, no stack trace
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('unknown command', () => {
+    const r = runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("tabserve: unknown command 'frobnicate' (try 'tabserve help')");
+  });
+});
+
+test('make-test-model is deterministic for a seed and differs across seeds', () => {
+  const dir = tempDir();
+  const run = (name: string, seed: string) => {
+    const r = runCli(['make-test-model', '--embd', '64', '--heads', '2', '--kv-heads', '1', '--ff', '128', '--seed', seed, '--out', join(dir, name)]);
+    expect(r.code, r.stderr).toBe(0);
+    return readFileSync(join(dir, name));
+  };
+  const a = run('a.gguf', '5');
+  expect(a.equals(run('b.gguf', '5'))).toBe(true);
+  expect(a.equals(run('c.gguf', '6'))).toBe(false);
+});

@@ -1,0 +1,43 @@
+/**
+ * The `tabserve` command line. Each command lives in its own file; this one dispatches and turns
+ * argument errors into one line on stderr and exit code 2.
+ */
+import { makeTestModel } from './make_test_model.ts';
+import { USAGE } from './usage.ts';
+import { TestModelOptionError } from '../model/test_model.ts';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  'make-test-model': makeTestModel,
+};
+
+/** An error caused by how the command was called (exit code 2). */
+function isUsageError(e: unknown): e is Error {
+  if (e instanceof TestModelOptionError) return true;
+  // node:util parseArgs errors: unknown option, missing value, ...
+  const code = (e as { code?: string } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`tabserve: unknown command '${command}' (try 'tabserve help')`);
+    return 2;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    if (isUsageError(e)) {
+      console.error(`tabserve ${command}: ${e.message}`);
+      return 2;
+    }
+    console.error(`tabserve ${command}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,66 @@
+/** `tabserve make-test-model`: writes a generated GGUF test model (see src/model/test_model.ts). */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { openGgufFile } from '../gguf/node_file.ts';
+import type { MetaEntry } from '../gguf/writer.ts';
+import { builtinVocab } from '../model/builtin_vocab.ts';
+import type { Arch } from '../model/hparams.ts';
+import { TEST_MODEL_DEFAULTS as D, TestModelOptionError, testModelGguf, validateTestModelOptions, type WeightTypeName } from '../model/test_model.ts';
+
+function int(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v)) throw new TestModelOptionError(`--${name} must be a non-negative integer, got '${v}'`);
+  return Number(v);
+}
+
+/** Copies the tokenizer.* keys of a GGUF (a vocab-only file or a whole model). */
+async function vocabFrom(path: string): Promise<Record<string, MetaEntry>> {
+  if (!existsSync(path)) throw new TestModelOptionError(`vocab file not found: ${path}`);
+  const file = await openGgufFile(path).catch((e: Error) => {
+    throw new TestModelOptionError(e.message);
+  });
+  const vocab = Object.fromEntries(Object.entries(file.metadata).filter(([k]) => k.startsWith('tokenizer.')));
+  if (!vocab['tokenizer.ggml.tokens']) throw new TestModelOptionError(`${path} has no tokenizer.ggml.tokens`);
+  return vocab;
+}
+
+export async function makeTestModel(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      arch: { type: 'string', default: D.arch },
+      type: { type: 'string', default: D.type },
+      out: { type: 'string' },
+      embd: { type: 'string' },
+      layers: { type: 'string' },
+      heads: { type: 'string' },
+      'kv-heads': { type: 'string' },
+      ff: { type: 'string' },
+      ctx: { type: 'string' },
+      seed: { type: 'string' },
+      'tied-embeddings': { type: 'boolean', default: false },
+      'vocab-from': { type: 'string' },
+    },
+  });
+  if (!values.out) throw new TestModelOptionError('--out FILE.gguf is required');
+  const opts = {
+    arch: values.arch as Arch,
+    type: values.type as WeightTypeName,
+    embd: int('embd', values.embd, D.embd),
+    layers: int('layers', values.layers, D.layers),
+    heads: int('heads', values.heads, D.heads),
+    kvHeads: int('kv-heads', values['kv-heads'], D.kvHeads),
+    ff: int('ff', values.ff, D.ff),
+    ctx: int('ctx', values.ctx, D.ctx),
+    seed: int('seed', values.seed, D.seed),
+    tiedEmbeddings: values['tied-embeddings'],
+  };
+  validateTestModelOptions(opts); // fail on shape errors before reading a large vocab file
+  const vocab = values['vocab-from'] ? await vocabFrom(values['vocab-from']) : builtinVocab();
+  const chunks = testModelGguf({ ...opts, vocab });
+  await writeFile(values.out, chunks);
+  const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
+  console.log(`wrote ${values.out} (${opts.arch}, ${opts.type}, ${(bytes / 1048576).toFixed(1)} MiB)`);
+}

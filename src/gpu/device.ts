@@ -1,0 +1,73 @@
+/**
+ * Opening a WebGPU device the same way in a browser (navigator.gpu) and in Node (npm `webgpu`, Dawn).
+ * Asks for the adapter's largest buffer and workgroup limits, and for shader-f16 where the adapter has it
+ * (kernels keep an f32 path for adapters without it). Failures are typed GpuError values.
+ */
+
+export type GpuErrorCode = 'no-webgpu' | 'no-adapter' | 'device-failed';
+
+export class GpuError extends Error {
+  override name = 'GpuError';
+  constructor(
+    readonly code: GpuErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface GpuInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  f16: boolean; // shader-f16 enabled on the device
+  subgroups: boolean;
+  maxStorageBufferBindingSize: number; // bytes
+  maxBufferSize: number; // bytes
+  maxComputeInvocationsPerWorkgroup: number;
+}
+
+export interface Gpu {
+  device: GPUDevice;
+  info: GpuInfo;
+}
+
+const LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<Gpu> {
+  if (!gpu) throw new GpuError('no-webgpu', 'WebGPU is not available here (no navigator.gpu)');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new GpuError('no-adapter', 'no WebGPU adapter was found (requestAdapter returned null)');
+  const requiredLimits: Record<string, number> = {};
+  for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
+  const requiredFeatures = (['shader-f16', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tabserve' });
+  } catch (e) {
+    throw new GpuError('device-failed', `the WebGPU adapter refused a device: ${(e as Error).message}`);
+  }
+  const ai = adapter.info;
+  return {
+    device,
+    info: {
+      vendor: ai.vendor,
+      architecture: ai.architecture,
+      description: ai.description,
+      isFallbackAdapter: (ai as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+      f16: device.features.has('shader-f16'),
+      subgroups: device.features.has('subgroups'),
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxBufferSize: device.limits.maxBufferSize,
+      maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
+    },
+  };
+}

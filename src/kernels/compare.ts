@@ -1,0 +1,26 @@
+/** Element-wise comparison of a kernel's output with its CPU twin: |got - want| <= atol + rtol * |want|. */
+export interface Comparison {
+  ok: boolean;
+  maxAbsErr: number;
+  worstIndex: number; // index of the largest violation (or largest error when ok)
+  mismatches: number; // elements outside tolerance, NaN/Inf mismatches included
+}
+
+export function compare(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): Comparison {
+  if (got.length !== want.length) return { ok: false, maxAbsErr: Infinity, worstIndex: -1, mismatches: Math.abs(got.length - want.length) };
+  let maxAbsErr = 0;
+  let worstIndex = -1;
+  let worstExcess = -Infinity;
+  let mismatches = 0;
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    const excess = Number.isFinite(err) ? err - (atol + rtol * Math.abs(want[i])) : Infinity;
+    if (Number.isFinite(err) && err > maxAbsErr) maxAbsErr = err;
+    if (!(excess <= 0)) mismatches++;
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      worstIndex = i;
+    }
+  }
+  return { ok: mismatches === 0, maxAbsErr, worstIndex, mismatches };
+}

@@ -1,0 +1,70 @@
+/**
+ * Small helpers every kernel wrapper uses: buffers, uniform params, dispatch sizes, read-back.
+ * A kernel wrapper owns its pipelines (keyed by a flat "k=v,..." string of override constants).
+ */
+
+// read at call time: in Node the WebGPU globals exist only once src/gpu/node.ts has loaded Dawn
+const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** A storage buffer holding `data` (or `byteLength` zero bytes). */
+export function storageBuffer(device: GPUDevice, data: ArrayBufferView | number, label?: string): GPUBuffer {
+  const size = typeof data === 'number' ? data : data.byteLength;
+  const buf = device.createBuffer({ size: Math.max(4, Math.ceil(size / 4) * 4), usage: storageUsage(), label });
+  if (typeof data !== 'number') device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buf;
+}
+
+/** A uniform buffer holding a kernel's Params struct, given as 32-bit words. */
+export function paramsBuffer(device: GPUDevice, words: ArrayBuffer, label?: string): GPUBuffer {
+  const buf = device.createBuffer({ size: Math.ceil(words.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
+  device.queue.writeBuffer(buf, 0, words);
+  return buf;
+}
+
+/** Workgroup counts for `groups` workgroups, spilling into y past the per-dimension limit. */
+export function dispatchSize(device: GPUDevice, groups: number): [number, number] {
+  const max = device.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= max) return [groups, 1];
+  const y = Math.ceil(groups / max);
+  return [Math.ceil(groups / y), y];
+}
+
+/** The largest power of two <= min(want, the device's invocation limits). */
+export function workgroupSize(device: GPUDevice, want: number): number {
+  const cap = Math.min(want, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
+  return 2 ** Math.floor(Math.log2(cap));
+}
+
+/** Copies a buffer back to the CPU. */
+export async function readBuffer(device: GPUDevice, src: GPUBuffer, byteLength = src.size): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ size: byteLength, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(src, 0, staging, 0, byteLength);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = staging.getMappedRange().slice(0);
+  staging.destroy();
+  return out;
+}
+
+export function constantsKey(constants: Record<string, number>): string {
+  return Object.entries(constants)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Runs `fn` inside validation and out-of-memory error scopes; returns the first GPU error's message. */
+export async function withErrorScopes(device: GPUDevice, fn: () => void): Promise<string | undefined> {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  const oom = await device.popErrorScope();
+  const validation = await device.popErrorScope();
+  if (thrown) throw thrown;
+  return (oom ?? validation)?.message;
+}
