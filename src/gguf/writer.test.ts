@@ -31,12 +31,13 @@ test('a written file parses with @huggingface/gguf (an independent reader) and r
     )),
   );
   const parsed = await gguf(path, { allowLocalFile: true });
-  expect(parsed.metadata.version).toBe(3);
-  expect(parsed.metadata['x.count']).toBe(7);
-  expect(parsed.metadata['x.ratio']).toBe(0.5);
-  expect(parsed.metadata['x.flag']).toBe(true);
-  expect(parsed.metadata['x.names']).toEqual(['a', 'ü', '']);
-  expect(parsed.metadata['x.big']).toBe(2n ** 40n);
+  const md = parsed.metadata as Record<string, unknown>;
+  expect(md.version).toBe(3);
+  expect(md['x.count']).toBe(7);
+  expect(md['x.ratio']).toBe(0.5);
+  expect(md['x.flag']).toBe(true);
+  expect(md['x.names']).toEqual(['a', 'ü', '']);
+  expect(md['x.big']).toBe(2n ** 40n);
   expect(parsed.tensorInfos.map((t) => [t.name, t.shape.map(Number), t.dtype])).toEqual([
     ['a', [3, 2], GgmlType.F32],
     ['b', [64], GgmlType.Q8_0],

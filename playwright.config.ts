@@ -1,0 +1,35 @@
+// e2e tests in the system's headless Chromium (/usr/bin/chromium, installed by `npm run setup`; no browser
+// download) with WebGPU on SwiftShader. The server is the real `npm start` path on port 5174.
+import { defineConfig } from '@playwright/test';
+
+export const E2E_PORT = 5174;
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 180_000,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env.TABSERVE_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu', // without it requestAdapter() is null on Linux
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  webServer: {
+    command: `node scripts/start.mjs --port ${E2E_PORT}`,
+    url: `http://127.0.0.1:${E2E_PORT}/`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore',
+  },
+});
