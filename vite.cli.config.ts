@@ -11,5 +11,6 @@ export default defineConfig({
     minify: false,
     rollupOptions: { output: { entryFileNames: 'cli.js', format: 'es' } },
   },
+  publicDir: false, // the CLI bundle needs none of the app's static files
   logLevel: 'warn',
 });
