@@ -1,4 +1,7 @@
-/** Element-wise comparison of a kernel's output with its CPU twin: |got - want| <= atol + rtol * |want|. */
+/**
+ * Element-wise comparison of a kernel's output with its CPU twin: |got - want| <= atol + rtol * scale[i],
+ * where scale defaults to |want|. Reductions pass scale = sum of |terms|, the size rounding error grows with.
+ */
 export interface Comparison {
   ok: boolean;
   maxAbsErr: number;
@@ -6,7 +9,7 @@ export interface Comparison {
   mismatches: number; // elements outside tolerance, NaN/Inf mismatches included
 }
 
-export function compare(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): Comparison {
+export function compare(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, scale?: ArrayLike<number>): Comparison {
   if (got.length !== want.length) return { ok: false, maxAbsErr: Infinity, worstIndex: -1, mismatches: Math.abs(got.length - want.length) };
   let maxAbsErr = 0;
   let worstIndex = -1;
@@ -14,7 +17,7 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>, atol: n
   let mismatches = 0;
   for (let i = 0; i < got.length; i++) {
     const err = Math.abs(got[i] - want[i]);
-    const excess = Number.isFinite(err) ? err - (atol + rtol * Math.abs(want[i])) : Infinity;
+    const excess = Number.isFinite(err) ? err - (atol + rtol * (scale ? scale[i] : Math.abs(want[i]))) : Infinity;
     if (Number.isFinite(err) && err > maxAbsErr) maxAbsErr = err;
     if (!(excess <= 0)) mismatches++;
     if (excess > worstExcess) {

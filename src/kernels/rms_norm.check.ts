@@ -3,21 +3,16 @@
  * Node GPU tests and the in-browser Worker test, so both run the same cases.
  */
 import { fillNormal, mulberry32 } from '../util/rng.ts';
-import { compare, type Comparison } from './compare.ts';
+import { caseResult, runCase, type CaseResult } from './check.ts';
+import { compare } from './compare.ts';
 import { RmsNormKernel } from './rms_norm.ts';
 import { rmsNormCpu } from './rms_norm.cpu.ts';
-import { readBuffer, storageBuffer, withErrorScopes } from './runtime.ts';
 
 export interface RmsNormCase {
   rows: number;
   n: number;
   scale: number; // std of x: activations of real models range from ~1e-3 to 100+
   eps: number;
-}
-
-export interface CaseResult extends Comparison {
-  name: string;
-  gpuError?: string; // a validation or out-of-memory error raised while running the case
 }
 
 /** Fixed cases around the workgroup size plus random ones drawn from `seed`. */
@@ -50,20 +45,11 @@ export async function checkRmsNorm(device: GPUDevice, cases: RmsNormCase[], seed
     const x = fillNormal(new Float32Array(c.rows * c.n), rng, c.scale);
     if (x.length > 8) x[Math.floor(rng() * x.length)] *= 20; // an outlier, as real activations have
     const w = fillNormal(new Float32Array(c.n), rng, 0.3, 1);
-    const bx = storageBuffer(device, x);
-    const bw = storageBuffer(device, w);
-    const by = storageBuffer(device, x.byteLength);
-    const name = `rows=${c.rows} n=${c.n} scale=${c.scale.toPrecision(2)}`;
-    const gpuError = await withErrorScopes(device, () => {
-      const enc = device.createCommandEncoder();
-      kernel.encode(enc, { x: bx, w: bw, y: by, rows: c.rows, n: c.n, eps: c.eps });
-      device.queue.submit([enc.finish()]);
-    });
-    const got = new Float32Array(await readBuffer(device, by, x.byteLength));
+    const { out, gpuError } = await runCase(device, [x, w], x.length, (enc, [bx, bw], by) =>
+      kernel.encode(enc, { x: bx, w: bw, y: by, rows: c.rows, n: c.n, eps: c.eps }),
+    );
     const want = rmsNormCpu(x, w, c.rows, c.n, c.eps);
-    const cmp = compare(got, want, 1e-6, 1e-5);
-    results.push(gpuError ? { name, ...cmp, ok: false, gpuError } : { name, ...cmp });
-    for (const b of [bx, bw, by]) b.destroy();
+    results.push(caseResult(`rows=${c.rows} n=${c.n} scale=${c.scale.toPrecision(2)}`, compare(out, want, 1e-6, 1e-5), gpuError));
   }
   return results;
 }

@@ -6,11 +6,15 @@
 // read at call time: in Node the WebGPU globals exist only once src/gpu/node.ts has loaded Dawn
 const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
-/** A storage buffer holding `data` (or `byteLength` zero bytes). */
+/** A storage buffer holding `data` (or `byteLength` zero bytes), padded to a multiple of 4 bytes. */
 export function storageBuffer(device: GPUDevice, data: ArrayBufferView | number, label?: string): GPUBuffer {
   const size = typeof data === 'number' ? data : data.byteLength;
-  const buf = device.createBuffer({ size: Math.max(4, Math.ceil(size / 4) * 4), usage: storageUsage(), label });
-  if (typeof data !== 'number') device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  const padded = Math.max(4, Math.ceil(size / 4) * 4);
+  if (typeof data === 'number') return device.createBuffer({ size: padded, usage: storageUsage(), label });
+  // mapped at creation: any byte length (writeBuffer needs multiples of 4, and Q8_0 rows are 34 bytes per block)
+  const buf = device.createBuffer({ size: padded, usage: storageUsage(), label, mappedAtCreation: true });
+  new Uint8Array(buf.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  buf.unmap();
   return buf;
 }
 

@@ -1,0 +1,60 @@
+/**
+ * The matmul kernel checked against its CPU twin for every weight type, on shapes around the block and
+ * workgroup sizes, several tokens, a weight at a non-zero offset, and more rows than one dispatch dimension.
+ */
+import { GgmlType, ggmlTypeName } from '../gguf/ggml.ts';
+import { dequantize, quantize } from '../gguf/quant.ts';
+import { fillNormal, mulberry32 } from '../util/rng.ts';
+import { caseResult, runCase, type CaseResult } from './check.ts';
+import { compare } from './compare.ts';
+import { MATMUL_TYPES, MatmulKernel } from './matmul.ts';
+import { matmulCpu } from './matmul.cpu.ts';
+
+export interface MatmulCase {
+  type: GgmlType;
+  m: number; // tokens
+  k: number;
+  n: number;
+  offset: number; // bytes of other data before W in its buffer (a multiple of 32, as in GGUF files)
+}
+
+export function matmulCases(seed: number, random = 3): MatmulCase[] {
+  const cases: MatmulCase[] = [];
+  const rng = mulberry32(seed);
+  for (const type of MATMUL_TYPES) {
+    const q = type === GgmlType.Q8_0 || type === GgmlType.Q4_0;
+    cases.push({ type, m: 1, k: 32, n: 1, offset: 0 });
+    cases.push({ type, m: 3, k: q ? 96 : 33, n: 67, offset: 64 });
+    cases.push({ type, m: 2, k: q ? 4096 : 4097, n: 5, offset: 32 });
+    for (let i = 0; i < random; i++) {
+      const k = q ? 32 * (1 + Math.floor(rng() * 40)) : 1 + Math.floor(rng() * 1200);
+      cases.push({ type, m: 1 + Math.floor(rng() * 4), k, n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
+    }
+  }
+  // more output rows than one dispatch dimension holds (65535): exercises the wg.y spill, like a 150k vocab
+  cases.push({ type: GgmlType.Q8_0, m: 1, k: 32, n: 70_001, offset: 0 });
+  return cases;
+}
+
+export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed = 1, code?: string): Promise<CaseResult[]> {
+  const kernel = new MatmulKernel(device, code);
+  const results: CaseResult[] = [];
+  for (const [i, c] of cases.entries()) {
+    const rng = mulberry32(seed * 1000 + i);
+    const wq = quantize(c.type, fillNormal(new Float32Array(c.n * c.k), rng, 1 / Math.sqrt(c.k)));
+    const wbuf = new Uint8Array(c.offset + wq.byteLength);
+    wbuf.fill(0xa5, 0, c.offset); // junk before W: reading it would show
+    wbuf.set(wq, c.offset);
+    const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
+    const { out, gpuError } = await runCase(device, [wbuf, x], c.m * c.n, (enc, [bw, bx], by) =>
+      kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n }),
+    );
+    const want = matmulCpu(c.type, wq, x, c.m, c.k, c.n);
+    // rounding error of a dot product grows with the sum of |terms|
+    const wAbs = dequantize(c.type, wq, c.n * c.k).map(Math.abs);
+    const scale = matmulCpu(GgmlType.F32, new Uint8Array(wAbs.buffer), x.map(Math.abs), c.m, c.k, c.n);
+    const name = `${ggmlTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}`;
+    results.push(caseResult(name, compare(out, want, 1e-6, 2e-6, scale), gpuError));
+  }
+  return results;
+}
