@@ -46,7 +46,7 @@ function installChromium() {
   log('chromium: installing Debian package (about 500 MB) ...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env });
+  run('apt-get', ['install', '-y', '-qq', 'chromium'], { env });
   log('chromium: installed');
 }
 
