@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: setup (only when something is missing), the CLI build, the typecheck, then the unit, gpu and
+// `npm test`: setup (only when something is missing), the typecheck, then the unit, gpu and
 // e2e suites in order. Every suite runs even after a failure; the exit code is non-zero if any step failed.
 // Ends with each suite's pass count and one closing line "N passed, M failed".
 import { spawn, spawnSync } from 'node:child_process';
@@ -40,7 +40,8 @@ if (spawnSync(process.execPath, ['scripts/setup.mjs', '--check'], { cwd: ROOT, s
     failedSteps++;
   }
 }
-for (const [name, script] of [['build', 'build:cli'], ['typecheck', 'typecheck']]) {
+// the CLI bundle is built by `pretest:unit` (the unit suite runs the real CLI)
+for (const [name, script] of [['typecheck', 'typecheck']]) {
   const r = await run(npm, ['run', '--silent', script]);
   if (r.code !== 0) {
     summary.push(`${name}: FAILED`);
