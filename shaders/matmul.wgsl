@@ -2,10 +2,11 @@
 //   y[t, o] = sum_i W[o, i] * x[t, i]      x: [m][k] f32, W: [n][k] in WTYPE, y: [m][n] f32
 // One workgroup per (output row o, token t); its invocations stride over the 32-element blocks of the
 // row and reduce in shared memory (WG a power of two). Rows past 65535 spill into wg.y; tokens are wg.z.
-// W is read as raw u32 words, so F16 decodes through unpack2x16float and needs no shader-f16.
+// W is read as raw u32 words through the decoders of ggml_types.wgsl (prepended by the wrapper).
+// Split weights: one dispatch per part, writing columns y_offset.. of rows y_stride long.
 
 override WG: u32 = 64;  // invocations per workgroup, a power of two
-override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 8 Q8_0
+override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 8 Q8_0, 30 BF16
 
 struct Params {
   k: u32,         // row length of W and x, in elements (a multiple of 32 for Q4_0 / Q8_0)
@@ -13,9 +14,9 @@ struct Params {
   m: u32,         // tokens
   w_offset: u32,  // start of W in the `w` binding, in bytes (a multiple of 4)
   row_bytes: u32, // bytes per row of W
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
+  x_offset: u32,  // first element of x, in elements
+  y_offset: u32,  // column of y that output row 0 goes to, in elements
+  y_stride: u32,  // elements per token row of y (>= y_offset + n)
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -24,18 +25,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
 var<workgroup> partial: array<f32, WG>;
-
-fn byte_at(p: u32) -> u32 { // p in bytes
-  return (w[p >> 2u] >> ((p & 3u) * 8u)) & 0xffu;
-}
-
-fn f16_at(p: u32) -> f32 { // p in bytes, even
-  return unpack2x16float(w[p >> 2u])[(p >> 1u) & 1u];
-}
-
-fn i8_at(p: u32) -> f32 { // p in bytes; sign-extends the byte
-  return f32(bitcast<i32>(byte_at(p) << 24u) >> 24u);
-}
 
 // Dot product of block `blk` (elements 32*blk .. 32*blk+31) of the row starting at byte `row`
 // with x[xb + 32*blk ..].
@@ -51,6 +40,11 @@ fn block_dot(row: u32, blk: u32, xb: u32) -> f32 {
     case 1u: { // F16
       for (var j = 0u; j < 32u && i0 + j < params.k; j++) {
         s += f16_at(row + 2u * (i0 + j)) * x[xb + i0 + j];
+      }
+    }
+    case 30u: { // BF16
+      for (var j = 0u; j < 32u && i0 + j < params.k; j++) {
+        s += bf16_at(row + 2u * (i0 + j)) * x[xb + i0 + j];
       }
     }
     case 8u: { // Q8_0: f16 scale, 32 x int8
@@ -83,7 +77,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     return;
   }
   let row = params.w_offset + o * params.row_bytes;
-  let xb = t * params.k;
+  let xb = params.x_offset + t * params.k;
   var s = 0.0;
   for (var blk = lid; blk * 32u < params.k; blk += WG) {
     s += block_dot(row, blk, xb);
@@ -97,6 +91,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     workgroupBarrier();
   }
   if (lid == 0u) {
-    y[t * params.n + o] = partial[0];
+    y[t * params.y_stride + params.y_offset + o] = partial[0];
   }
 }

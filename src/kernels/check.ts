@@ -4,7 +4,7 @@
  * them escape.
  */
 import type { Comparison } from './compare.ts';
-import { readBuffer, storageBuffer, withErrorScopes } from './runtime.ts';
+import { Uniforms, readBuffer, storageBuffer, withErrorScopes, type Recorder } from './runtime.ts';
 
 export interface CaseResult extends Comparison {
   name: string;
@@ -16,19 +16,22 @@ export async function runCase(
   device: GPUDevice,
   inputs: ArrayBufferView[],
   outElems: number,
-  encode: (encoder: GPUCommandEncoder, ins: GPUBuffer[], out: GPUBuffer) => void,
+  encode: (rec: Recorder, ins: GPUBuffer[], out: GPUBuffer) => void,
 ): Promise<{ out: Float32Array; gpuError?: string }> {
   const ins = inputs.map((d) => storageBuffer(device, d));
   const out = storageBuffer(device, outElems * 4);
+  const uniforms = new Uniforms(device);
   try {
     const gpuError = await withErrorScopes(device, () => {
-      const enc = device.createCommandEncoder();
-      encode(enc, ins, out);
-      device.queue.submit([enc.finish()]);
+      const rec = { encoder: device.createCommandEncoder(), uniforms };
+      encode(rec, ins, out);
+      uniforms.flush();
+      device.queue.submit([rec.encoder.finish()]);
     });
     return { out: new Float32Array(await readBuffer(device, out, outElems * 4)), gpuError };
   } finally {
     for (const b of [...ins, out]) b.destroy();
+    uniforms.destroy();
   }
 }
 

@@ -7,7 +7,7 @@ import { dequantize, quantize } from '../gguf/quant.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
-import { MATMUL_TYPES, MatmulKernel } from './matmul.ts';
+import { MatmulKernel, WEIGHT_TYPES } from './matmul.ts';
 import { matmulCpu } from './matmul.cpu.ts';
 
 export interface MatmulCase {
@@ -21,7 +21,7 @@ export interface MatmulCase {
 export function matmulCases(seed: number, random = 3): MatmulCase[] {
   const cases: MatmulCase[] = [];
   const rng = mulberry32(seed);
-  for (const type of MATMUL_TYPES) {
+  for (const type of WEIGHT_TYPES) {
     const q = type === GgmlType.Q8_0 || type === GgmlType.Q4_0;
     cases.push({ type, m: 1, k: 32, n: 1, offset: 0 });
     cases.push({ type, m: 3, k: q ? 96 : 33, n: 67, offset: 64 });

@@ -2,36 +2,44 @@
  * y = x W^T with W in a GGUF weight type (shaders/matmul.wgsl), dequantized inside the kernel.
  * Used for every projection: prefill passes m tokens, decode m = 1. CPU twin: matmul.cpu.ts.
  */
+import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_WGSL from '../../shaders/matmul.wgsl?raw';
 import { GgmlType, ggmlTypeName, tensorBytes } from '../gguf/ggml.ts';
 import { Kernel } from './pipelines.ts';
-import { dispatchSize, paramsBuffer } from './runtime.ts';
+import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 
-export const MATMUL_TYPES: readonly GgmlType[] = [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0];
+/** The whole shader module: the type decoders, then the kernel. */
+export const MATMUL_CODE = GGML_TYPES_WGSL + MATMUL_WGSL;
+
+/** Weight types the kernels decode (matmul and embedding). */
+export const WEIGHT_TYPES: readonly GgmlType[] = [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0];
 
 export interface MatmulArgs {
   type: GgmlType; // type of W
-  w: GPUBuffer; // holds W at byte offset wOffset: [n rows][k] in `type`
+  w: Binding; // holds W at byte offset wOffset: [n rows][k] in `type`
   wOffset?: number; // bytes, a multiple of 4 (GGUF aligns tensors to 32)
-  x: GPUBuffer; // [m][k] f32
-  y: GPUBuffer; // [m][n] f32
+  x: Binding; // [.. xOffset + m*k] f32
+  xOffset?: number; // elements
+  y: Binding; // [m][yStride] f32
+  yOffset?: number; // column written by W's row 0, in elements (for weights split by rows)
+  yStride?: number; // elements per token row of y; default n
   m: number; // tokens
   k: number; // inputs per row
-  n: number; // outputs per token
+  n: number; // rows of W = outputs per token
 }
 
 export class MatmulKernel extends Kernel {
-  constructor(device: GPUDevice, code: string = MATMUL_WGSL) {
+  constructor(device: GPUDevice, code: string = MATMUL_CODE) {
     super(device, 'matmul', code, 64);
   }
 
-  encode(encoder: GPUCommandEncoder, a: MatmulArgs): void {
-    if (!MATMUL_TYPES.includes(a.type)) throw new Error(`matmul: unsupported weight type ${ggmlTypeName(a.type)}`);
+  encode(rec: Recorder, a: MatmulArgs): void {
+    if (!WEIGHT_TYPES.includes(a.type)) throw new Error(`matmul: unsupported weight type ${ggmlTypeName(a.type)}`);
     const wOffset = a.wOffset ?? 0;
     if (wOffset % 4 !== 0) throw new Error(`matmul: weight offset ${wOffset} is not a multiple of 4 bytes`);
     const rowBytes = tensorBytes(a.type, a.k); // throws when k is not a whole number of blocks
-    const params = paramsBuffer(this.device, new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, 0, 0, 0]).buffer, 'matmul params');
+    const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, a.yOffset ?? 0, a.yStride ?? a.n]);
     const [gx, gy] = dispatchSize(this.device, a.n);
-    this.pipelines.dispatch(encoder, { WG: this.wg, WTYPE: a.type }, [params, a.w, a.x, a.y], [gx, gy, a.m]);
+    this.pipelines.dispatch(rec, { WG: this.wg, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y], [gx, gy, a.m]);
   }
 }

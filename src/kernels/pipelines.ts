@@ -2,7 +2,7 @@
  * A kernel's shader module and its pipelines, one per set of `override` constants, keyed by a flat
  * "K=v,..." string. Every kernel wrapper holds one of these.
  */
-import { constantsKey, workgroupSize } from './runtime.ts';
+import { constantsKey, workgroupSize, type Binding, type Recorder } from './runtime.ts';
 
 export class PipelineCache {
   private readonly module: GPUShaderModule;
@@ -26,14 +26,15 @@ export class PipelineCache {
     return p;
   }
 
-  /** Encodes one dispatch with bind group 0 = [params, ...buffers] in binding order. */
-  dispatch(encoder: GPUCommandEncoder, constants: Record<string, number>, buffers: GPUBuffer[], groups: [number, number?, number?]): void {
+  /** Encodes one dispatch with bind group 0 = [Params (uniform), ...buffers] in binding order. */
+  dispatch(rec: Recorder, constants: Record<string, number>, params: ArrayBuffer, buffers: Binding[], groups: [number, number?, number?]): void {
     const pipeline = this.get(constants);
+    const resources = [rec.uniforms.push(params), ...buffers.map((b) => ('buffer' in b ? b : { buffer: b }))];
     const bind = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: resources.map((resource, binding) => ({ binding, resource })),
     });
-    const pass = encoder.beginComputePass({ label: this.label });
+    const pass = rec.encoder.beginComputePass({ label: this.label });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(...groups);

@@ -4,12 +4,12 @@
  */
 import RMS_NORM_WGSL from '../../shaders/rms_norm.wgsl?raw';
 import { Kernel } from './pipelines.ts';
-import { dispatchSize, paramsBuffer } from './runtime.ts';
+import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 
 export interface RmsNormArgs {
-  x: GPUBuffer; // [rows][n] f32
-  w: GPUBuffer; // [n] f32
-  y: GPUBuffer; // [rows][n] f32, may not alias x
+  x: Binding; // [rows][n] f32
+  w: Binding; // [n] f32
+  y: Binding; // [rows][n] f32, may not alias x
   rows: number;
   n: number; // row length, in elements
   eps: number;
@@ -20,11 +20,10 @@ export class RmsNormKernel extends Kernel {
     super(device, 'rms_norm', code, 256);
   }
 
-  encode(encoder: GPUCommandEncoder, a: RmsNormArgs): void {
+  encode(rec: Recorder, a: RmsNormArgs): void {
     const words = new ArrayBuffer(16);
     new Uint32Array(words, 0, 2).set([a.n, a.rows]);
     new Float32Array(words, 8, 1)[0] = a.eps;
-    const params = paramsBuffer(this.device, words, 'rms_norm params');
-    this.pipelines.dispatch(encoder, { WG: this.wg }, [params, a.x, a.w, a.y], dispatchSize(this.device, a.rows));
+    this.pipelines.dispatch(rec, { WG: this.wg }, words, [a.x, a.w, a.y], dispatchSize(this.device, a.rows));
   }
 }

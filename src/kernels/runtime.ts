@@ -18,12 +18,60 @@ export function storageBuffer(device: GPUDevice, data: ArrayBufferView | number,
   return buf;
 }
 
-/** A uniform buffer holding a kernel's Params struct, given as 32-bit words. */
-export function paramsBuffer(device: GPUDevice, words: ArrayBuffer, label?: string): GPUBuffer {
-  const buf = device.createBuffer({ size: Math.ceil(words.byteLength / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label });
-  device.queue.writeBuffer(buf, 0, words);
-  return buf;
+/**
+ * Uniform Params for many dispatches in one buffer: each push takes a 256-byte slot (the WebGPU
+ * minimum uniform offset alignment) in blocks of BLOCK bytes. Push while encoding, flush() before
+ * submit, reset() to reuse the blocks for the next command buffer (queue.writeBuffer is ordered after
+ * earlier submits, so those still see their own values).
+ */
+export class Uniforms {
+  static readonly SLOT = 256; // bytes
+  static readonly BLOCK = 64 * 1024; // bytes
+  private readonly blocks: { buf: GPUBuffer; data: Uint8Array }[] = [];
+  private used = 0; // slots pushed since reset
+
+  constructor(private readonly device: GPUDevice) {}
+
+  push(words: ArrayBuffer): GPUBufferBinding {
+    if (words.byteLength > Uniforms.SLOT) throw new Error(`uniform Params of ${words.byteLength} bytes exceed ${Uniforms.SLOT}`);
+    const perBlock = Uniforms.BLOCK / Uniforms.SLOT;
+    const b = Math.floor(this.used / perBlock);
+    if (b === this.blocks.length) {
+      const buf = this.device.createBuffer({ size: Uniforms.BLOCK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params' });
+      this.blocks.push({ buf, data: new Uint8Array(Uniforms.BLOCK) });
+    }
+    const offset = (this.used % perBlock) * Uniforms.SLOT;
+    this.blocks[b].data.set(new Uint8Array(words), offset);
+    this.used++;
+    return { buffer: this.blocks[b].buf, offset, size: Math.ceil(words.byteLength / 16) * 16 };
+  }
+
+  flush(): void {
+    const perBlock = Uniforms.BLOCK / Uniforms.SLOT;
+    for (let b = 0; b * perBlock < this.used; b++) {
+      const bytes = Math.min(this.used - b * perBlock, perBlock) * Uniforms.SLOT;
+      this.device.queue.writeBuffer(this.blocks[b].buf, 0, this.blocks[b].data, 0, bytes);
+    }
+  }
+
+  reset(): void {
+    this.used = 0;
+  }
+
+  destroy(): void {
+    for (const b of this.blocks) b.buf.destroy();
+    this.blocks.length = 0;
+  }
 }
+
+/** What a kernel wrapper encodes into: a command encoder and the Params slots of its dispatches. */
+export interface Recorder {
+  encoder: GPUCommandEncoder;
+  uniforms: Uniforms;
+}
+
+/** A binding: a whole buffer, or a byte range of one (offset a multiple of minStorageBufferOffsetAlignment). */
+export type Binding = GPUBuffer | GPUBufferBinding;
 
 /** Workgroup counts for `groups` workgroups, spilling into y past the per-dimension limit. */
 export function dispatchSize(device: GPUDevice, groups: number): [number, number] {
