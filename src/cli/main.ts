@@ -3,16 +3,18 @@
  * argument errors into one line on stderr and exit code 2.
  */
 import { makeTestModel } from './make_test_model.ts';
-import { USAGE } from './usage.ts';
+import { generate } from './generate.ts';
+import { USAGE, UsageError } from './usage.ts';
 import { TestModelOptionError } from '../model/test_model.ts';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   'make-test-model': makeTestModel,
+  generate,
 };
 
 /** An error caused by how the command was called (exit code 2). */
 function isUsageError(e: unknown): e is Error {
-  if (e instanceof TestModelOptionError) return true;
+  if (e instanceof TestModelOptionError || e instanceof UsageError) return true;
   // node:util parseArgs errors: unknown option, missing value, ...
   const code = (e as { code?: string } | null)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');

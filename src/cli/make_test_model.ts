@@ -41,6 +41,7 @@ export async function makeTestModel(argv: string[]): Promise<void> {
       ctx: { type: 'string' },
       seed: { type: 'string' },
       'tied-embeddings': { type: 'boolean', default: false },
+      'rope-freqs': { type: 'boolean', default: false },
       'vocab-from': { type: 'string' },
     },
   });
@@ -56,6 +57,7 @@ export async function makeTestModel(argv: string[]): Promise<void> {
     ctx: int('ctx', values.ctx, D.ctx),
     seed: int('seed', values.seed, D.seed),
     tiedEmbeddings: values['tied-embeddings'],
+    ropeFreqs: values['rope-freqs'],
   };
   validateTestModelOptions(opts); // fail on shape errors before reading a large vocab file
   const vocab = values['vocab-from'] ? await vocabFrom(values['vocab-from']) : builtinVocab();

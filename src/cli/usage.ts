@@ -13,10 +13,27 @@ commands:
       --ctx N       context length written to the metadata (default 512)
       --seed N      seed of the random weights (default 1)
       --tied-embeddings   no output.weight: logits reuse token_embd.weight
+      --rope-freqs  (llama) add a rope_freqs.weight tensor of llama3-style rope frequency factors
       --vocab-from VOCAB.gguf   copy the tokenizer.* metadata (tokens, merges, scores, types, special ids,
                     pre-tokenizer, chat template) from a real GGUF; without it a small built-in
                     SentencePiece-style vocabulary with byte fallback and a ChatML template is used
 
+  generate          load a GGUF model on WebGPU and continue a prompt greedily
+      --model FILE.gguf             the model (required)
+      --prompt-ids 1,2,3            the prompt as token ids (required until the tokenizer lands)
+      --max-tokens N                most tokens to generate (default 32)
+      --ignore-eos                  do not stop at the model's end-of-sequence tokens
+      --json                        print {"tokens":[...],"text":...,"finish_reason":...,"timings":{...}}
+                    In Node, WebGPU runs on Dawn; on a machine set up by \`npm run setup\` without a GPU
+                    driver the CLI re-runs itself with the private Mesa lavapipe (TABSERVE_SYSTEM_VULKAN=1
+                    keeps the system's Vulkan driver).
+
   help              print this text
 
 Bad arguments print one line on stderr and exit with code 2.`;
+
+
+/** An error caused by how a command was called: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

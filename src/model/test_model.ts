@@ -26,6 +26,7 @@ export interface TestModelOptions {
   ctx: number;
   seed: number;
   tiedEmbeddings: boolean; // no output.weight: logits use token_embd
+  ropeFreqs?: boolean; // llama only: a rope_freqs.weight tensor of llama3-style frequency factors
   vocab: Record<string, MetaEntry>; // tokenizer.* metadata
 }
 
@@ -50,6 +51,7 @@ export function validateTestModelOptions(o: Omit<TestModelOptions, 'vocab'>): vo
   if (o.heads % o.kvHeads !== 0) fail(`--kv-heads ${o.kvHeads} does not divide --heads ${o.heads}`);
   if ((o.embd / o.heads) % 2 !== 0) fail(`head size ${o.embd / o.heads} (embd / heads) must be even for RoPE`);
   const block = o.type === 'q8_0' || o.type === 'q4_0' ? 32 : 1;
+  if (o.ropeFreqs && o.arch !== 'llama') fail(`--rope-freqs is for --arch llama (llama3 rope scaling), not ${o.arch}`);
   if (o.embd % block !== 0 || o.ff % block !== 0) fail(`--type ${o.type} needs --embd and --ff to be multiples of ${block}`);
 }
 
@@ -96,6 +98,11 @@ export function buildTestModel(o: TestModelOptions): { metadata: Record<string, 
   add('output_norm.weight', [o.embd], 0.1, 1);
   // logits std ~4 after the final norm: peaked enough that greedy choices are not near-ties
   if (!o.tiedEmbeddings) add('output.weight', [o.embd, nVocab], 4 / Math.sqrt(o.embd));
+  if (o.ropeFreqs) {
+    // llama3-shaped factors: 1 for the fast-turning dimensions rising to 8 for the slowest
+    const f = Float32Array.from({ length: hd / 2 }, (_, i) => 1 + 7 * (i / Math.max(1, hd / 2 - 1)) ** 2);
+    tensors.push({ name: 'rope_freqs.weight', dims: [hd / 2], type: GgmlType.F32, data: quantize(GgmlType.F32, f) });
+  }
   for (let l = 0; l < o.layers; l++) {
     const p = `blk.${l}.`;
     add(p + 'attn_norm.weight', [o.embd], 0.1, 1);

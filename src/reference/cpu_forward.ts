@@ -63,8 +63,8 @@ export class CpuModel {
           q = rmsNorm(q, this.t(p + 'attn_q_norm.weight'), eps, hd);
           k = rmsNorm(k, this.t(p + 'attn_k_norm.weight'), eps, hd);
         }
-        rope(q, hd, pos, this.hp.ropeBase, this.hp.rope);
-        rope(k, hd, pos, this.hp.ropeBase, this.hp.rope);
+        rope(q, hd, pos, this.hp.ropeBase, this.hp.rope, this.w.get('rope_freqs.weight'));
+        rope(k, hd, pos, this.hp.ropeBase, this.hp.rope, this.w.get('rope_freqs.weight'));
         kCache[l].push(k);
         vCache[l].push(v);
         const att = new Float32Array(nHead * hd);

@@ -29,12 +29,15 @@ export function rmsNorm(x: Float32Array, w: Float32Array, eps: number, n = x.len
   return y;
 }
 
-/** Rotates each head of `x` ([heads][headDim]) in place for position `pos`. */
-export function rope(x: Float32Array, headDim: number, pos: number, base: number, style: HParams['rope']): void {
+/**
+ * Rotates each head of `x` ([heads][headDim]) in place for position `pos`: pair i by the angle
+ * pos * base^(-2i/headDim) / freqFactors[i] (llama3 `rope_freqs.weight`; 1 when absent).
+ */
+export function rope(x: Float32Array, headDim: number, pos: number, base: number, style: HParams['rope'], freqFactors?: Float32Array): void {
   const half = headDim / 2;
   for (let h = 0; h < x.length; h += headDim) {
     for (let i = 0; i < half; i++) {
-      const theta = pos * Math.pow(base, (-2 * i) / headDim);
+      const theta = (pos * Math.pow(base, (-2 * i) / headDim)) / (freqFactors ? freqFactors[i] : 1);
       const c = Math.cos(theta);
       const s = Math.sin(theta);
       const [a, b] = style === 'adjacent' ? [h + 2 * i, h + 2 * i + 1] : [h + i, h + i + half];

@@ -1,0 +1,41 @@
+// SwiGLU gating of the feed-forward: y[i] = silu(g[i]) * u[i], silu(v) = v / (1 + exp(-v)).
+// g, u, y: [count] f32. One invocation per element; invocations past 65535 workgroups spill into wg.y.
+// In place (y aliasing g) is its own pipeline (IN_PLACE): WebGPU forbids binding one buffer as both
+// read-only and writable storage in a dispatch, so g is then read through y (the g binding is unused).
+// The sigmoid never evaluates exp of a positive number: exp(-|v|) <= 1 cannot overflow (WGSL lets an
+// implementation assume no infinities, so exp(100) = inf divided into v is not safe), and for v < 0
+// sigmoid(v) = exp(v) / (1 + exp(v)), which underflows gracefully to 0.
+
+override WG: u32 = 256;           // invocations per workgroup
+override IN_PLACE: bool = false;  // read g from y
+
+struct Params {
+  count: u32, // elements
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read> u: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = (wg.x + wg.y * nwg.x) * WG + lid;
+  if (i >= params.count) {
+    return;
+  }
+  var v: f32;
+  if (IN_PLACE) {
+    v = y[i];
+  } else {
+    v = g[i];
+  }
+  let e = exp(-abs(v)); // in (0, 1]
+  let sigmoid = select(e, 1.0, v >= 0.0) / (1.0 + e);
+  y[i] = v * sigmoid * u[i];
+}

@@ -1,0 +1,72 @@
+/**
+ * Rotary position embedding on the GPU (shaders/rope.wgsl), in place on q or k. The angles are exact
+ * modulo one turn at any position: the shader is given each frequency as a 64-bit fixed-point number of
+ * turns per position (a small table per head size and base, built in f64 here and kept on the device).
+ * CPU twin: rope.cpu.ts.
+ */
+import ROPE_WGSL from '../../shaders/rope.wgsl?raw';
+import type { RopeStyle } from '../model/hparams.ts';
+import { Kernel } from './pipelines.ts';
+import { dispatchSize, storageBuffer, type Binding, type Recorder } from './runtime.ts';
+
+export interface RopeArgs {
+  x: Binding; // [m][heads][hd] f32, rotated in place
+  pos: Binding; // u32 [m]: position of token t
+  m: number; // tokens
+  heads: number;
+  hd: number; // head dimension, even
+  base: number; // rope.freq_base
+  style: RopeStyle; // 'adjacent' rotates (x[2i], x[2i+1]) (llama); 'halves' rotates (x[i], x[i+hd/2]) (qwen2/3, NEOX)
+  freqFactors?: Binding; // f32 [hd/2], each in [2^-8, 2^24) (llama3 `rope_freqs.weight`): theta_i = pos * base^(-2i/hd) / factor[i]
+}
+
+/**
+ * Frequency i = base^(-2i/hd) in turns per position (freq / 2pi) as 64-bit fixed-point fractions:
+ * words (hi, lo) per pair with turns = (hi * 2^32 + lo) / 2^64. f64 carries ~53 of the 64 bits.
+ */
+export function ropeTurnTable(hd: number, base: number): Uint32Array {
+  const table = new Uint32Array(hd);
+  for (let i = 0; i < hd / 2; i++) {
+    const g = Math.pow(base, (-2 * i) / hd) / (2 * Math.PI); // turns per position
+    const scaled = (g - Math.floor(g)) * 2 ** 32; // whole turns per position never show
+    const hi = Math.floor(scaled);
+    table[2 * i] = hi;
+    table[2 * i + 1] = Math.floor((scaled - hi) * 2 ** 32); // both steps exact in f64
+  }
+  return table;
+}
+
+export class RopeKernel extends Kernel {
+  private readonly tables = new Map<string, GPUBuffer>(); // turn tables by "hd,base"
+
+  constructor(device: GPUDevice, code: string = ROPE_WGSL) {
+    super(device, 'rope', code, 64);
+  }
+
+  encode(rec: Recorder, a: RopeArgs): void {
+    if (a.hd % 2 !== 0 || a.hd <= 0) throw new Error(`rope: head dimension ${a.hd} is not a positive even number`);
+    if (!(a.base > 0)) throw new Error(`rope: frequency base ${a.base} is not positive`);
+    const turns = this.turnTable(a.hd, a.base);
+    const params = new Uint32Array([a.m, a.heads, a.hd, 0]);
+    const constants = { WG: this.wg, STYLE: a.style === 'halves' ? 1 : 0, FACTORS: a.freqFactors ? 1 : 0 };
+    const groups = Math.ceil((a.m * a.hd) / 2 / this.wg);
+    // without factors the shader reads none: any buffer fills the binding
+    this.pipelines.dispatch(rec, constants, params.buffer, [a.x, a.pos, turns, a.freqFactors ?? turns], dispatchSize(this.device, groups));
+  }
+
+  /** Frees the turn tables (the kernel stays usable: they are rebuilt on demand). */
+  destroy(): void {
+    for (const b of this.tables.values()) b.destroy();
+    this.tables.clear();
+  }
+
+  private turnTable(hd: number, base: number): GPUBuffer {
+    const key = `${hd},${base}`;
+    let buf = this.tables.get(key);
+    if (!buf) {
+      buf = storageBuffer(this.device, ropeTurnTable(hd, base), `rope turns ${key}`);
+      this.tables.set(key, buf);
+    }
+    return buf;
+  }
+}

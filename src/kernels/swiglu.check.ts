@@ -1,0 +1,62 @@
+/**
+ * The swiglu kernel checked against its CPU twin (f64), separate and in place, with gate values up to
+ * +-100 (exp(100) overflows f32: the kernel must never compute it) and more elements than one dispatch
+ * dimension holds.
+ *
+ * Tolerance: |err| <= 1e-30 + RTOL * |want| * (1 + |g|). An f32 exp(x) is off by ~|x| * 6e-8 relative
+ * from rounding x * log2(e) alone (WGSL allows 3 + 2|x| ulp), which dominates for large negative g,
+ * where silu(g) ~ g exp(g); RTOL (~7 ulp) covers that and the other four roundings (measured on lavapipe
+ * and SwiftShader: 2.0e-7). The absolute part only forgives results below 1e-30, which occur for
+ * g < -65 where exp(g) may be flushed from a subnormal to 0 (the exact result is ~0 anyway).
+ */
+import { fillNormal, mulberry32 } from '../util/rng.ts';
+import { caseResult, runCase, type CaseResult } from './check.ts';
+import { compare } from './compare.ts';
+import { SwigluKernel } from './swiglu.ts';
+import { swigluCpu } from './swiglu.cpu.ts';
+
+export interface SwigluCase {
+  count: number; // elements
+  scale: number; // std of the gate values
+  inPlace: boolean; // y is the gate buffer
+}
+
+export const SWIGLU_RTOL = 4e-7; // of |want| * (1 + |g|)
+
+/** Gate values where a naive silu overflows or loses precision, planted at the start of each case. */
+const SPECIAL = [-100, 100, -88.5, 88.5, -87, -30, 30, -20, 20, -1e-30, 1e-30, 0, -0, 1e-3, -1e-3];
+
+export function swigluCases(seed: number, random = 6): SwigluCase[] {
+  const cases: SwigluCase[] = [
+    { count: 1, scale: 1, inPlace: false },
+    { count: 255, scale: 1, inPlace: false },
+    { count: 257, scale: 5, inPlace: true },
+    { count: 4096, scale: 30, inPlace: false },
+    { count: 1000, scale: 100, inPlace: true },
+    // more elements than 65535 workgroups of 256 hold: exercises the wg.y spill
+    { count: 65535 * 256 + 300, scale: 3, inPlace: true },
+  ];
+  const rng = mulberry32(seed);
+  for (let i = 0; i < random; i++) {
+    cases.push({ count: 1 + Math.floor(rng() * 20000), scale: 10 ** (rng() * 4 - 2), inPlace: rng() < 0.5 }); // 1e-2 .. 1e2
+  }
+  return cases;
+}
+
+export async function checkSwiglu(device: GPUDevice, cases: SwigluCase[], seed = 1, code?: string): Promise<CaseResult[]> {
+  const kernel = new SwigluKernel(device, code);
+  const results: CaseResult[] = [];
+  for (const [i, c] of cases.entries()) {
+    const rng = mulberry32(seed * 1000 + i);
+    const g = fillNormal(new Float32Array(c.count), rng, c.scale);
+    g.set(SPECIAL.slice(0, c.count));
+    const u = fillNormal(new Float32Array(c.count), rng, 2);
+    const { out, gpuError } = await runCase(device, [g, u], c.count, (rec, [bg, bu], by) => {
+      if (c.inPlace) rec.encoder.copyBufferToBuffer(bg, 0, by, 0, g.byteLength);
+      kernel.encode(rec, { gate: c.inPlace ? by : bg, up: bu, y: by, count: c.count });
+    });
+    const want = swigluCpu(g, u, c.count);
+    results.push(caseResult(`count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}`, compare(out, want, 1e-30, SWIGLU_RTOL, want.map((w, j) => Math.abs(w) * (1 + Math.abs(g[j])))), gpuError));
+  }
+  return results;
+}

@@ -1,0 +1,39 @@
+/**
+ * SwiGLU on the GPU (shaders/swiglu.wgsl): y = silu(gate) * up, element-wise; y may be gate itself.
+ * CPU twin: swiglu.cpu.ts.
+ */
+import SWIGLU_WGSL from '../../shaders/swiglu.wgsl?raw';
+import { Kernel } from './pipelines.ts';
+import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
+
+export interface SwigluArgs {
+  gate: Binding; // [count] f32
+  up: Binding; // [count] f32
+  y: Binding; // [count] f32; may be the same range as gate (in place), may not otherwise overlap gate or up
+  count: number; // elements
+}
+
+export class SwigluKernel extends Kernel {
+  constructor(device: GPUDevice, code: string = SWIGLU_WGSL) {
+    super(device, 'swiglu', code, 256);
+  }
+
+  encode(rec: Recorder, a: SwigluArgs): void {
+    const inPlace = sameRange(a.gate, a.y);
+    const params = new Uint32Array([a.count, 0, 0, 0]);
+    // in place, the shader reads gate through y and ignores its gate binding: `up` fills it
+    const bindings = [inPlace ? a.up : a.gate, a.up, a.y];
+    const groups = Math.ceil(a.count / this.wg);
+    this.pipelines.dispatch(rec, { WG: this.wg, IN_PLACE: inPlace ? 1 : 0 }, params.buffer, bindings, dispatchSize(this.device, groups));
+  }
+}
+
+/** Whether two bindings are the same byte range of the same buffer. */
+function sameRange(a: Binding, b: Binding): boolean {
+  const [ba, bb] = ['buffer' in a ? a : { buffer: a }, 'buffer' in b ? b : { buffer: b }];
+  if (ba.buffer !== bb.buffer) return false;
+  const [oa, ob] = [ba.offset ?? 0, bb.offset ?? 0];
+  const [sa, sb] = [ba.size ?? ba.buffer.size - oa, bb.size ?? bb.buffer.size - ob];
+  if (oa === ob && sa === sb) return true;
+  throw new Error('swiglu: y and gate share a buffer without being the same range');
+}

@@ -1,0 +1,203 @@
+/**
+ * The transformer forward pass on the GPU for one chunk of tokens, which may belong to several sequences:
+ * every projection runs as a matmul over the chunk's tokens (prefill) or a single token (decode), and
+ * attention reads all earlier keys and values of each token's sequence through the paged KV cache.
+ *
+ * Per layer (shapes per token; m tokens in the chunk):
+ *   h = rms_norm(x) * attn_norm                                       [E]
+ *   q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)                      [H*hd], [Hkv*hd], [Hkv*hd]
+ *   (qwen3) q, k = rms_norm per head * q_norm, k_norm
+ *   q, k = rope(q, pos), rope(k, pos);  K/V pages[pos] = k, v
+ *   x += attention(q, K/V pages of its sequence, 0..pos) Wo            [E]
+ *   x += (silu(rms_norm(x) Wgate) * (rms_norm(x) Wup)) Wdown          [E]
+ * then logits = rms_norm(x) * output_norm  Wout (tied: token_embd)   [V], for the rows asked for.
+ */
+import type { HParams } from './hparams.ts';
+import type { GpuTensor } from './upload.ts';
+import type { KvPool } from '../kv/pool.ts';
+import type { PageCopy } from '../kv/pages.ts';
+import { AddKernel } from '../kernels/add.ts';
+import { AttentionKernel } from '../kernels/attention.ts';
+import { EmbeddingKernel } from '../kernels/embedding.ts';
+import { KvWriteKernel } from '../kernels/kv_write.ts';
+import { MatmulKernel } from '../kernels/matmul.ts';
+import { RmsNormKernel } from '../kernels/rms_norm.ts';
+import { RopeKernel } from '../kernels/rope.ts';
+import { SwigluKernel } from '../kernels/swiglu.ts';
+import { Uniforms, type Recorder } from '../kernels/runtime.ts';
+
+/** One chunk: token t has id ids[t], position pos[t] in the sequence whose page table is tables[seqRow[t]]. */
+export interface Chunk {
+  ids: Uint32Array;
+  pos: Uint32Array;
+  seqRow: Uint32Array;
+  tables: readonly (readonly number[])[];
+  copies: readonly PageCopy[]; // copy-on-write page copies to do first
+  logitRows: readonly number[]; // chunk rows whose logits are read back, in this order
+}
+
+export class Forward {
+  private readonly matmul: MatmulKernel;
+  private readonly rmsNorm: RmsNormKernel;
+  private readonly embedding: EmbeddingKernel;
+  private readonly rope: RopeKernel;
+  private readonly swiglu: SwigluKernel;
+  private readonly add: AddKernel;
+  private readonly kvWrite: KvWriteKernel;
+  private readonly attention: AttentionKernel;
+  private readonly uniforms: Uniforms;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u', GPUBuffer>;
+  private logits?: GPUBuffer; // [rows][V], grown on demand
+  private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly hp: HParams,
+    private readonly w: ReadonlyMap<string, GpuTensor>,
+    private readonly kv: KvPool,
+    readonly chunkTokens: number, // the most tokens one chunk may hold
+    readonly maxPages: number, // page-table row length = pages of the longest sequence
+  ) {
+    this.matmul = new MatmulKernel(device);
+    this.rmsNorm = new RmsNormKernel(device);
+    this.embedding = new EmbeddingKernel(device);
+    this.rope = new RopeKernel(device);
+    this.swiglu = new SwigluKernel(device);
+    this.add = new AddKernel(device);
+    this.kvWrite = new KvWriteKernel(device);
+    this.attention = new AttentionKernel(device);
+    this.uniforms = new Uniforms(device);
+    const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
+    const c = chunkTokens;
+    const f32 = (n: number, label: string) => this.storage(n * 4, label);
+    this.buf = {
+      ids: f32(c, 'ids'),
+      pos: f32(c, 'pos'),
+      seqRow: f32(c, 'seqRow'),
+      table: f32(c * maxPages, 'pageTable'),
+      x: f32(c * e, 'x'),
+      h: f32(c * Math.max(e, nHead * hd), 'h'),
+      q: f32(c * nHead * hd, 'q'),
+      k: f32(c * nHeadKv * hd, 'k'),
+      v: f32(c * nHeadKv * hd, 'v'),
+      att: f32(c * nHead * hd, 'att'),
+      g: f32(c * nFf, 'ffn.gate'),
+      u: f32(c * nFf, 'ffn.up'),
+    };
+    this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
+  }
+
+  /** GPU bytes of the scratch buffers (activations, inputs, logits). */
+  get scratchBytes(): number {
+    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + 256 * 1024;
+  }
+
+  private storage(bytes: number, label: string): GPUBuffer {
+    return this.device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
+  }
+
+  private t(name: string): GpuTensor {
+    const t = this.w.get(name);
+    if (!t) throw new Error(`tensor ${name} is not loaded`);
+    return t;
+  }
+
+  private vec(name: string): GPUBuffer {
+    return this.t(name).parts[0].buf;
+  }
+
+  /** y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight. */
+  private mm(rec: Recorder, w: GpuTensor, x: GPUBuffer, y: GPUBuffer, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1]): void {
+    for (const p of w.parts) {
+      this.matmul.encode(rec, { type: w.type, w: p.buf, x, xOffset, y, yOffset: yOffset + p.rowLo, yStride, m, k: w.dims[0], n: p.rows });
+    }
+  }
+
+  /** Runs one chunk and returns the logits of chunk.logitRows. */
+  async run(c: Chunk): Promise<Float32Array[]> {
+    const m = c.ids.length;
+    if (m < 1 || m > this.chunkTokens) throw new Error(`chunk of ${m} tokens (1..${this.chunkTokens})`);
+    const { nEmbd: e, nHead, nHeadKv, headDim: hd, nVocab, nLayer, eps } = this.hp;
+    const q = this.device.queue;
+    const B = this.buf;
+    q.writeBuffer(B.ids, 0, c.ids);
+    q.writeBuffer(B.pos, 0, c.pos);
+    q.writeBuffer(B.seqRow, 0, c.seqRow);
+    const table = new Uint32Array(c.tables.length * this.maxPages);
+    c.tables.forEach((row, r) => table.set(row, r * this.maxPages));
+    q.writeBuffer(B.table, 0, table);
+    const nOut = c.logitRows.length;
+    if (!this.logits || this.logits.size < nOut * nVocab * 4) {
+      this.logits?.destroy();
+      this.logits = this.storage(nOut * nVocab * 4, 'logits');
+    }
+
+    this.uniforms.reset();
+    const rec: Recorder = { encoder: this.device.createCommandEncoder({ label: 'forward' }), uniforms: this.uniforms };
+    this.kv.encodeCopies(rec.encoder, c.copies);
+    const emb = this.t('token_embd.weight');
+    for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows });
+    const rope = { pos: B.pos, m, hd, base: this.hp.ropeBase, style: this.hp.rope, freqFactors: this.w.has('rope_freqs.weight') ? this.vec('rope_freqs.weight') : undefined };
+    const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages };
+    for (let l = 0; l < nLayer; l++) {
+      const p = `blk.${l}.`;
+      this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'attn_norm.weight'), y: B.h, rows: m, n: e, eps });
+      this.mm(rec, this.t(p + 'attn_q.weight'), B.h, B.q, m);
+      this.mm(rec, this.t(p + 'attn_k.weight'), B.h, B.k, m);
+      this.mm(rec, this.t(p + 'attn_v.weight'), B.h, B.v, m);
+      if (this.hp.qkvBias) {
+        this.add.encode(rec, { y: B.q, b: this.vec(p + 'attn_q.bias'), count: m * nHead * hd, period: nHead * hd });
+        this.add.encode(rec, { y: B.k, b: this.vec(p + 'attn_k.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
+        this.add.encode(rec, { y: B.v, b: this.vec(p + 'attn_v.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
+      }
+      let [qb, kb] = [B.q, B.k];
+      if (this.hp.qkNorm) {
+        // per-head RMSNorm into spare buffers (the kernel may not write in place): q -> att, k -> h
+        this.rmsNorm.encode(rec, { x: B.q, w: this.vec(p + 'attn_q_norm.weight'), y: B.att, rows: m * nHead, n: hd, eps });
+        this.rmsNorm.encode(rec, { x: B.k, w: this.vec(p + 'attn_k_norm.weight'), y: B.h, rows: m * nHeadKv, n: hd, eps });
+        [qb, kb] = [B.att, B.h];
+      }
+      this.rope.encode(rec, { ...rope, x: qb, heads: nHead });
+      this.rope.encode(rec, { ...rope, x: kb, heads: nHeadKv });
+      this.kvWrite.encode(rec, { ...paged, k: kb, v: B.v, kCache: this.kv.k[l], vCache: this.kv.v[l], width: nHeadKv * hd });
+      const attOut = qb === B.att ? B.q : B.att; // attention may not write over its own q
+      this.attention.encode(rec, { ...paged, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut, nHead, nKvHead: nHeadKv, hd, scale: 1 / Math.sqrt(hd) });
+      this.mm(rec, this.t(p + 'attn_output.weight'), attOut, B.h, m);
+      this.add.encode(rec, { y: B.x, b: B.h, count: m * e, period: m * e });
+      this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'ffn_norm.weight'), y: B.h, rows: m, n: e, eps });
+      this.mm(rec, this.t(p + 'ffn_gate.weight'), B.h, B.g, m);
+      this.mm(rec, this.t(p + 'ffn_up.weight'), B.h, B.u, m);
+      this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf });
+      this.mm(rec, this.t(p + 'ffn_down.weight'), B.g, B.h, m);
+      this.add.encode(rec, { y: B.x, b: B.h, count: m * e, period: m * e });
+    }
+    this.rmsNorm.encode(rec, { x: B.x, w: this.vec('output_norm.weight'), y: B.h, rows: m, n: e, eps });
+    const rows = c.logitRows;
+    const consecutive = rows.every((r, i) => r === rows[0] + i);
+    if (nOut && consecutive) this.mm(rec, this.out, B.h, this.logits, nOut, rows[0] * e, 0, nVocab);
+    else rows.forEach((r, i) => this.mm(rec, this.out, B.h, this.logits!, 1, r * e, i * nVocab, nVocab));
+
+    const bytes = nOut * nVocab * 4;
+    const staging = bytes ? this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'logits.read' }) : undefined;
+    if (staging) rec.encoder.copyBufferToBuffer(this.logits, 0, staging, 0, bytes);
+    this.uniforms.flush();
+    q.submit([rec.encoder.finish()]);
+    if (!staging) {
+      await q.onSubmittedWorkDone();
+      return [];
+    }
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      const all = new Float32Array(staging.getMappedRange().slice(0));
+      return rows.map((_, i) => all.subarray(i * nVocab, (i + 1) * nVocab));
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  destroy(): void {
+    for (const b of Object.values(this.buf)) b.destroy();
+    this.logits?.destroy();
+    this.uniforms.destroy();
+  }
+}
