@@ -14,7 +14,9 @@ if (GPU_COMMANDS.has(process.argv[2]) && !env.TABSERVE_GPU_ENV && !env.VK_ICD_FI
   const { gpuEnv } = await import('../scripts/gpu-env.mjs');
   const add = gpuEnv();
   if (add) {
-    const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...env, ...add, TABSERVE_GPU_ENV: '1' } });
+    // stderr is passed through minus Dawn's notes about lavapipe's oversized limits, which are no concern
+    const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: ['inherit', 'inherit', 'pipe'], env: { ...env, ...add, TABSERVE_GPU_ENV: '1' }, maxBuffer: 1 << 30 });
+    process.stderr.write(r.stderr.toString().replace(/^Warning: maxDynamic\w+ artificially reduced .*\n/gm, ''));
     process.exit(r.status ?? 1);
   }
 }

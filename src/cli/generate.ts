@@ -54,8 +54,10 @@ export async function generate(argv: string[]): Promise<void> {
   const maxTokens = positive('max-tokens', values['max-tokens'], 32);
 
   const t0 = performance.now();
+  const source = await fileSource(values.model);
+  await Engine.inspect(source); // a bad file is reported before the GPU is touched
   const gpu = await openGpu(await nodeGpu());
-  const engine = await Engine.load(gpu, await fileSource(values.model), {});
+  const engine = await Engine.load(gpu, source);
   try {
     const meta = engine.metadata;
     const stopIds = new Set<unknown>(['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id'].map((k) => meta[k]?.value).filter((v) => typeof v === 'number'));

@@ -166,6 +166,17 @@ describe('loading', () => {
     }
   });
 
+  test('GPU memory is the weights as stored (vectors as f32) + the KV pool + small scratch', async () => {
+    const { tensors } = await Engine.inspect(await fileSource(path()));
+    const stored = tensors.reduce((s, t) => s + (t.dims.length === 1 ? t.dims[0] * 4 : t.bytes), 0);
+    const m = engine.memory();
+    expect(m.weightsBytes).toBeGreaterThanOrEqual(stored);
+    expect(m.weightsBytes).toBeLessThanOrEqual(stored + 4 * tensors.length); // only 4-byte padding
+    const { totalPages, pageSize } = engine.kvStats();
+    expect(m.kvBytes).toBe(2 * engine.hp.nLayer * totalPages * pageSize * engine.hp.nHeadKv * engine.hp.headDim * 4);
+    expect(m.scratchBytes).toBeLessThan(m.weightsBytes);
+  });
+
   test('a KV pool that cannot fit is a too-large error', async () => {
     await expect(Engine.load(gpu, await fileSource(path()), { kvBudgetBytes: 1000 })).rejects.toMatchObject({ code: 'too-large' });
   });

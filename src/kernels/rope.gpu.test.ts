@@ -1,15 +1,25 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Gpu } from '../gpu/device.ts';
-import { openTestGpu } from '../gpu/node_testing.ts';
+import { kernelSuite } from './suite.ts';
 import ROPE_WGSL from '../../shaders/rope.wgsl?raw';
 import { checkRope, ropeCases, type RopeCase } from './rope.check.ts';
 import { ropeTurnTable } from './rope.ts';
+import { expect, test } from 'vitest';
 
-let gpu: Gpu;
-beforeAll(async () => {
-  gpu = await openTestGpu();
+const fixed = ropeCases(7, 0).filter((c) => c.m < 1000); // the spill case is slow on a CPU driver
+const where = (f: (c: RopeCase) => boolean) => fixed.filter(f);
+kernelSuite('rope', {
+  code: ROPE_WGSL,
+  cases: ropeCases(7),
+  seed: 7,
+  check: checkRope,
+  mutations: [
+    ['sin with the wrong sign', fixed, 'x0 * c - x1 * s', 'x0 * c + x1 * s'],
+    ['halves paired like adjacent', where((c) => c.style === 'halves'), 'let o1 = select(2u * i + 1u, i + half, STYLE == 1u);', 'let o1 = select(2u * i + 1u, 2u * i + 1u, STYLE == 1u);'],
+    // off by < pos * 1.5e-9 rad: only a tight tolerance sees it (2e-4 rad at 128k, ~3e-6 at 4k)
+    ['low word of the frequency dropped', fixed, 'p * g.x + mulhi(p, g.y)', 'p * g.x'],
+    ['factor exponent off by one', where((c) => c.factors), '150 - i32(', '149 - i32('],
+    ['quarter turns mapped wrongly', fixed, 'case 1u: { return vec2<f32>(c, -s); }', 'case 1u: { return vec2<f32>(-c, s); }'],
+  ],
 });
-afterAll(() => gpu?.device.destroy());
 
 test('the turn table holds freq / 2pi to ~2^-53', () => {
   const t = ropeTurnTable(8, 10000);
@@ -17,32 +27,4 @@ test('the turn table holds freq / 2pi to ~2^-53', () => {
     const turns = (t[2 * i] + t[2 * i + 1] / 2 ** 32) / 2 ** 32;
     expect(Math.abs(turns - 10000 ** (-i / 4) / (2 * Math.PI))).toBeLessThan(2 ** -53);
   }
-});
-
-describe('rope kernel vs CPU twin', () => {
-  const cases = ropeCases(7);
-  test.each(cases.map((c, i) => [i, c] as const))('case %i', async (i, c) => {
-    const [r] = await checkRope(gpu.device, [c], 7 + i);
-    expect(r.mismatches, `${r.name}: max abs err ${r.maxAbsErr} at ${r.worstIndex}${r.gpuError ? `, ${r.gpuError}` : ''}`).toBe(0);
-  });
-});
-
-describe('a broken rope kernel is caught', () => {
-  const fixed = ropeCases(7, 0).filter((c) => c.m < 1000); // the spill case is slow on a CPU driver
-  const where = (f: (c: RopeCase) => boolean) => fixed.filter(f);
-  const mutations: [string, RopeCase[], string, string][] = [
-    ['sin with the wrong sign', fixed, 'x0 * c - x1 * s', 'x0 * c + x1 * s'],
-    ['halves paired like adjacent', where((c) => c.style === 'halves'), 'let o1 = select(2u * i + 1u, i + half, STYLE == 1u);', 'let o1 = select(2u * i + 1u, 2u * i + 1u, STYLE == 1u);'],
-    // off by < pos * 1.5e-9 rad: only a tight tolerance sees it (2e-4 rad at 128k, ~3e-6 at 4k)
-    ['low word of the frequency dropped', fixed, 'p * g.x + mulhi(p, g.y)', 'p * g.x'],
-    ['factor exponent off by one', where((c) => c.factors), '150 - i32(', '149 - i32('],
-    ['quarter turns mapped wrongly', fixed, 'case 1u: { return vec2<f32>(c, -s); }', 'case 1u: { return vec2<f32>(-c, s); }'],
-  ];
-  test.each(mutations)('%s', async (_name, cases, from, to) => {
-    expect(ROPE_WGSL).toContain(from);
-    expect(ROPE_WGSL.split(from).length, 'the mutated text occurs once').toBe(2);
-    const results = await checkRope(gpu.device, cases, 7, ROPE_WGSL.replace(from, to));
-    expect(results.map((r) => r.gpuError).filter(Boolean)).toEqual([]); // a mismatch, not a shader that fails to build
-    expect(results.some((r) => !r.ok)).toBe(true);
-  });
 });
