@@ -1,0 +1,120 @@
+/**
+ * Sampling prep on the GPU (shaders/topk.wgsl): sparse logit adjustments (penalties, biases, masks) applied
+ * in place, then per row the top k logits with their ids, the max, and log-sum-exp at temperature 1 and at
+ * the sampling temperature, so a decode step reads back 4 + 2k words per row instead of the vocabulary.
+ * Three dispatches of one module: adjust (skipped when there are no adjustments), slices (many workgroups
+ * per row), merge (one workgroup per row). CPU twin: topk.cpu.ts.
+ */
+import TOPK_WGSL from '../../shaders/topk.wgsl?raw';
+import { Kernel } from './pipelines.ts';
+import { dispatchSize, storageBuffer, type Binding, type Recorder } from './runtime.ts';
+
+/** Largest k (KMAX in the shader). */
+export const TOPK_MAX_K = 64;
+/** Bytes per adjustment entry: {row u32, id u32, r f32, sub f32}. */
+export const TOPK_ADJ_BYTES = 16;
+/** Chunks of WG logits each slice workgroup takes: V / (4 WG) workgroups per row. */
+const CHUNKS_PER_SLICE = 4;
+
+/** One sparse adjustment: l' = (l > 0 ? l / r : l * r) - sub. At most one per (row, id). */
+export interface TopkAdj {
+  row: number;
+  id: number;
+  r: number; // repetition penalty (1 = none)
+  sub: number; // frequency/presence penalty minus logit bias; +Infinity masks the token to -inf
+}
+
+/** -inf logits take part like any value (exp gives 0); +inf and NaN logits are not supported. */
+export interface TopkArgs {
+  logits: Binding; // [rows][V] f32; the adjustments are written back IN PLACE (run once per step)
+  adj: Binding; // [nAdj] entries of TOPK_ADJ_BYTES (packTopkAdj); any 16-byte buffer when nAdj = 0
+  out: Binding; // topkOutWords(k, rows) u32 words, layout at readTopk
+  rows: number;
+  V: number; // logits per row
+  k: number; // 1..TOPK_MAX_K entries per row
+  nAdj: number;
+  invTemp: number; // 1 / temperature, in [1e-6, 1e6] (pass 1 for temperature 0)
+}
+
+/** One row's result. */
+export interface TopkRow {
+  max: number; // max adjusted logit (-inf when all are -inf)
+  lse1: number; // log sum exp(l) over the row (-inf when all are -inf)
+  lseT: number; // log sum exp(l * invTemp)
+  ids: Int32Array; // [k] by logit descending, ties to the lower id (a row of only -inf: 0, 1, ..); -1 past V (V < k)
+  logits: Float32Array; // [k] the adjusted logits of ids (exact); -inf past V
+}
+
+/** u32 words of out: per row [max, lse1, lseT, 0 (f32 bits)], then k logits (f32), then k ids (u32). */
+export function topkOutWords(k: number, rows = 1): number {
+  return rows * (4 + 2 * k);
+}
+
+/** Decodes out (topkOutWords(k, rows) words from its start). */
+export function readTopk(words: ArrayBuffer, rows: number, k: number): TopkRow[] {
+  const f = new Float32Array(words, 0, topkOutWords(k, rows));
+  const u = new Int32Array(words, 0, topkOutWords(k, rows));
+  const result: TopkRow[] = [];
+  for (let r = 0; r < rows; r++) {
+    const o = topkOutWords(k, r);
+    result.push({ max: f[o], lse1: f[o + 1], lseT: f[o + 2], logits: f.slice(o + 4, o + 4 + k), ids: u.slice(o + 4 + k, o + 4 + 2 * k) });
+  }
+  return result;
+}
+
+/** The adj buffer's contents (a 16-byte dummy entry, with row = 2^32 - 1, when there are none). */
+export function packTopkAdj(adj: readonly TopkAdj[]): ArrayBuffer {
+  const words = new ArrayBuffer(Math.max(1, adj.length) * TOPK_ADJ_BYTES);
+  const u = new Uint32Array(words);
+  const f = new Float32Array(words);
+  u[0] = 0xffffffff;
+  adj.forEach((a, i) => {
+    u[4 * i] = a.row;
+    u[4 * i + 1] = a.id;
+    f[4 * i + 2] = a.r;
+    f[4 * i + 3] = a.sub;
+  });
+  return words;
+}
+
+export class TopkKernel extends Kernel {
+  private scratch?: GPUBuffer; // the slice workgroups' partial results
+  private readonly retired: GPUBuffer[] = []; // outgrown scratch buffers, maybe still in encoded work
+
+  constructor(device: GPUDevice, code: string = TOPK_WGSL) {
+    super(device, 'topk', code, 256);
+    if (this.wg < TOPK_MAX_K) throw new Error(`topk: workgroups of ${this.wg} invocations are fewer than k up to ${TOPK_MAX_K}`);
+  }
+
+  encode(rec: Recorder, a: TopkArgs): void {
+    if (!(Number.isInteger(a.k) && a.k >= 1 && a.k <= TOPK_MAX_K)) throw new Error(`topk: k ${a.k} is not within 1..${TOPK_MAX_K}`);
+    if (!(a.V >= 1)) throw new Error(`topk: ${a.V} logits per row`);
+    if (!(a.invTemp >= 1e-6 && a.invTemp <= 1e6)) throw new Error(`topk: invTemp ${a.invTemp} is not within [1e-6, 1e6]`);
+    if (a.rows === 0) return;
+    const slice = this.wg * CHUNKS_PER_SLICE;
+    const nSlices = Math.ceil(a.V / slice);
+    const partial = this.scratchFor(a.rows * nSlices * topkOutWords(a.k) * 4);
+    const words = new ArrayBuffer(32);
+    new Uint32Array(words, 0, 6).set([a.rows, a.V, a.k, a.nAdj, slice, nSlices]);
+    new Float32Array(words, 24, 1)[0] = a.invTemp;
+    const bindings = [a.logits, a.adj, partial, a.out];
+    if (a.nAdj > 0) this.pipelines.dispatch(rec, { WG: this.wg, PASS: 0 }, words, bindings, dispatchSize(this.device, Math.ceil(a.nAdj / this.wg)));
+    this.pipelines.dispatch(rec, { WG: this.wg, PASS: 1 }, words, bindings, dispatchSize(this.device, a.rows * nSlices));
+    this.pipelines.dispatch(rec, { WG: this.wg, PASS: 2 }, words, bindings, dispatchSize(this.device, a.rows));
+  }
+
+  /** Frees the scratch buffers (the kernel stays usable: they are made again on demand). */
+  destroy(): void {
+    for (const b of [...this.retired, ...(this.scratch ? [this.scratch] : [])]) b.destroy();
+    this.retired.length = 0;
+    this.scratch = undefined;
+  }
+
+  private scratchFor(bytes: number): GPUBuffer {
+    if (!this.scratch || this.scratch.size < bytes) {
+      if (this.scratch) this.retired.push(this.scratch);
+      this.scratch = storageBuffer(this.device, bytes, 'topk partials');
+    }
+    return this.scratch;
+  }
+}
