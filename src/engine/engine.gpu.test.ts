@@ -108,6 +108,42 @@ describe('sequences', () => {
   });
 });
 
+describe('sampling prep on the GPU', () => {
+  test('step() reads back the top k after adjustments, equal to the full logits; lastLogits() has the adjusted row', async () => {
+    const prompt = randomPrompt(engine.hp.nVocab, 10, 9);
+    const s1 = engine.createSequence();
+    const full = await engine.prefill(s1, prompt);
+    const order = Array.from(full.keys()).sort((a, b) => full[b] - full[a] || a - b);
+    // mask the best token, push the 50th to the top, penalize the 2nd
+    const adj = [
+      { row: 0, id: order[0], r: 1, sub: Infinity },
+      { row: 0, id: order[49], r: 1, sub: -100 },
+      { row: 0, id: order[1], r: 1.5, sub: 0 },
+    ];
+    const want = Float32Array.from(full);
+    want[order[0]] = -Infinity;
+    want[order[49]] += 100;
+    want[order[1]] = want[order[1]] > 0 ? want[order[1]] / 1.5 : want[order[1]] * 1.5;
+    const s2 = engine.createSequence();
+    const top = await engine.step(s2, prompt, { k: 8, invTemp: 0.5, adj });
+    const wantOrder = Array.from(want.keys()).sort((a, b) => want[b] - want[a] || a - b).slice(0, 8);
+    expect(Array.from(top.ids)).toEqual(wantOrder);
+    expect(top.ids[0]).toBe(order[49]);
+    const lse = (t: number) => {
+      const m = Math.max(...want.filter(Number.isFinite).map((v) => v * t));
+      return m + Math.log(want.reduce((s, v) => s + Math.exp(v * t - m), 0));
+    };
+    expect(Math.abs(top.lse1 - lse(1))).toBeLessThan(1e-3);
+    expect(Math.abs(top.lseT - lse(0.5))).toBeLessThan(1e-3);
+    const last = await engine.lastLogits();
+    expect(last[order[0]]).toBe(-Infinity);
+    last[order[0]] = want[order[0]] = 0;
+    expect(maxAbsDiff([last], [want])).toBeLessThan(1e-4);
+    engine.free(s1);
+    engine.free(s2);
+  });
+});
+
 describe('errors leave the engine working', () => {
   test('bad token ids, unknown sequences, a full context and a full KV pool are typed errors', async () => {
     const s = engine.createSequence();

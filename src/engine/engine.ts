@@ -14,7 +14,8 @@ import type { MetaEntry } from '../gguf/writer.ts';
 import { planKvPool } from '../kv/budget.ts';
 import { KvFullError } from '../kv/pages.ts';
 import { KvPool } from '../kv/pool.ts';
-import { Forward } from '../model/forward.ts';
+import { Forward, type Chunk, type ForwardResult } from '../model/forward.ts';
+import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
 import { checkTensors } from '../model/tensors.ts';
 import { destroyTensor, gpuBytes, uploadTensor, type GpuTensor, type LoadProgress } from '../model/upload.ts';
@@ -198,6 +199,26 @@ export class Engine {
     return this.prefill(seq, [id]);
   }
 
+  /**
+   * Feeds `ids` and returns only the top k of the next-token logits after the sparse adjustments `adj`
+   * (penalties, biases, masks; row 0), with log-sum-exp at temperature 1 and 1/invTemp: O(k) read back.
+   * The adjusted logits stay on the GPU: `lastLogits()` reads them when the whole row is needed.
+   */
+  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[] }): Promise<TopkRow> {
+    const out = await this.serial(() => this.feedNow(seq, ids, false, topk));
+    return out.topk[0];
+  }
+
+  /** The (adjusted) logits of the last position the last step or prefill computed. */
+  lastLogits(): Promise<Float32Array> {
+    return this.serial(async () => {
+      this.check();
+      const rows = await this.fwd.lastLogits();
+      if (!rows.length) throw new EngineError('bad-sequence', 'no logits computed yet');
+      return rows[rows.length - 1];
+    });
+  }
+
   unload(): void {
     if (this.unloaded) return;
     this.unloaded = true;
@@ -219,13 +240,18 @@ export class Engine {
     }
   }
 
-  private feed(seq: SeqId, ids: readonly number[], all: boolean): Promise<Float32Array[]> {
-    const run = this.queue.then(() => this.feedNow(seq, ids, all));
+  private async feed(seq: SeqId, ids: readonly number[], all: boolean): Promise<Float32Array[]> {
+    return (await this.serial(() => this.feedNow(seq, ids, all))).logits;
+  }
+
+  /** Runs `fn` after every earlier GPU call has finished (they share scratch buffers). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async feedNow(seq: SeqId, ids: readonly number[], all: boolean): Promise<Float32Array[]> {
+  private async feedNow(seq: SeqId, ids: readonly number[], all: boolean, topk?: Chunk['topk']): Promise<ForwardResult> {
     this.check();
     if (ids.length === 0) throw new EngineError('bad-token', 'no tokens to feed');
     for (const id of ids) {
@@ -235,17 +261,20 @@ export class Engine {
     if (start + ids.length > this.contextTokens) {
       throw new EngineError('context-full', `the sequence would hold ${start + ids.length} tokens; the context is ${this.contextTokens}`);
     }
-    const out: Float32Array[] = [];
+    const out: ForwardResult = { logits: [], topk: [] };
     const chunk = this.fwd.chunkTokens;
     for (let i = 0; i < ids.length; i += chunk) {
       const n = Math.min(chunk, ids.length - i);
-      out.push(...(await this.runChunk(seq, ids.slice(i, i + n), all || i + n === ids.length, all)));
+      const last = i + n === ids.length;
+      const r = await this.runChunk(seq, ids.slice(i, i + n), all || last, all, last ? topk : undefined);
+      out.logits.push(...r.logits);
+      out.topk.push(...r.topk);
     }
     return out;
   }
 
   /** One forward chunk of one sequence; on failure the sequence is rolled back to where it was. */
-  private async runChunk(seq: SeqId, ids: readonly number[], wantLogits: boolean, all: boolean): Promise<Float32Array[]> {
+  private async runChunk(seq: SeqId, ids: readonly number[], wantLogits: boolean, all: boolean, topk?: Chunk['topk']): Promise<ForwardResult> {
     const n = ids.length;
     const pages = this.kv.pages;
     const pos0 = pages.length(seq);
@@ -259,16 +288,17 @@ export class Engine {
     const device = this.gpu.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
-    let logits: Float32Array[] = [];
+    let result: ForwardResult = { logits: [], topk: [] };
     let thrown: unknown;
     try {
-      logits = await this.fwd.run({
+      result = await this.fwd.run({
         ids: Uint32Array.from(ids),
         pos: Uint32Array.from({ length: n }, (_, r) => pos0 + r),
         seqRow: new Uint32Array(n),
         tables: [pages.table(seq)],
         copies,
         logitRows: !wantLogits ? [] : all ? Array.from({ length: n }, (_, r) => r) : [n - 1],
+        topk,
       });
     } catch (e) {
       thrown = e;
@@ -280,6 +310,6 @@ export class Engine {
       this.check();
       throw new EngineError('gpu', `forward pass failed: ${thrown ? (thrown as Error).message : (oom ?? validation)!.message}`);
     }
-    return logits;
+    return result;
   }
 }

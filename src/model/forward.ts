@@ -24,7 +24,8 @@ import { MatmulKernel } from '../kernels/matmul.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
 import { RopeKernel } from '../kernels/rope.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
-import { Uniforms, type Recorder } from '../kernels/runtime.ts';
+import { TopkKernel, packTopkAdj, readTopk, topkOutWords, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
+import { Uniforms, readBuffer, type Recorder } from '../kernels/runtime.ts';
 
 /** One chunk: token t has id ids[t], position pos[t] in the sequence whose page table is tables[seqRow[t]]. */
 export interface Chunk {
@@ -33,7 +34,14 @@ export interface Chunk {
   seqRow: Uint32Array;
   tables: readonly (readonly number[])[];
   copies: readonly PageCopy[]; // copy-on-write page copies to do first
-  logitRows: readonly number[]; // chunk rows whose logits are read back, in this order
+  logitRows: readonly number[]; // chunk rows whose logits are computed, in this order
+  /** Sampling prep on the GPU: read back only the top k of each logit row (after the adjustments), not the rows. */
+  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[] };
+}
+
+export interface ForwardResult {
+  logits: Float32Array[]; // [logitRows.length][V], empty when topk was asked for
+  topk: TopkRow[]; // [logitRows.length] when topk was asked for
 }
 
 export class Forward {
@@ -45,9 +53,13 @@ export class Forward {
   private readonly add: AddKernel;
   private readonly kvWrite: KvWriteKernel;
   private readonly attention: AttentionKernel;
+  private readonly topk: TopkKernel;
   private readonly uniforms: Uniforms;
   private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u', GPUBuffer>;
-  private logits?: GPUBuffer; // [rows][V], grown on demand
+  private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
+  private lastRows = 0; // logit rows the last run computed
+  private adj?: GPUBuffer; // topk adjustments, grown on demand
+  private topkOut?: GPUBuffer; // topk results, grown on demand
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
 
   constructor(
@@ -66,6 +78,7 @@ export class Forward {
     this.add = new AddKernel(device);
     this.kvWrite = new KvWriteKernel(device);
     this.attention = new AttentionKernel(device);
+    this.topk = new TopkKernel(device);
     this.uniforms = new Uniforms(device);
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
@@ -89,7 +102,7 @@ export class Forward {
 
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
   get scratchBytes(): number {
-    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + 256 * 1024;
+    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + (this.adj?.size ?? 0) + (this.topkOut?.size ?? 0) + 256 * 1024;
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
@@ -113,8 +126,8 @@ export class Forward {
     }
   }
 
-  /** Runs one chunk and returns the logits of chunk.logitRows. */
-  async run(c: Chunk): Promise<Float32Array[]> {
+  /** Runs one chunk and returns the logits of chunk.logitRows (or their top k). */
+  async run(c: Chunk): Promise<ForwardResult> {
     const m = c.ids.length;
     if (m < 1 || m > this.chunkTokens) throw new Error(`chunk of ${m} tokens (1..${this.chunkTokens})`);
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nVocab, nLayer, eps } = this.hp;
@@ -127,10 +140,7 @@ export class Forward {
     c.tables.forEach((row, r) => table.set(row, r * this.maxPages));
     q.writeBuffer(B.table, 0, table);
     const nOut = c.logitRows.length;
-    if (!this.logits || this.logits.size < nOut * nVocab * 4) {
-      this.logits?.destroy();
-      this.logits = this.storage(nOut * nVocab * 4, 'logits');
-    }
+    if (!this.logits || this.logits.size < nOut * nVocab * 4) this.logits = this.replace(this.logits, nOut * nVocab * 4, 'logits');
 
     this.uniforms.reset();
     const rec: Recorder = { encoder: this.device.createCommandEncoder({ label: 'forward' }), uniforms: this.uniforms };
@@ -177,27 +187,56 @@ export class Forward {
     if (nOut && consecutive) this.mm(rec, this.out, B.h, this.logits, nOut, rows[0] * e, 0, nVocab);
     else rows.forEach((r, i) => this.mm(rec, this.out, B.h, this.logits!, 1, r * e, i * nVocab, nVocab));
 
-    const bytes = nOut * nVocab * 4;
-    const staging = bytes ? this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'logits.read' }) : undefined;
-    if (staging) rec.encoder.copyBufferToBuffer(this.logits, 0, staging, 0, bytes);
+    this.lastRows = nOut;
+    let read: { src: GPUBuffer; bytes: number } | undefined;
+    if (nOut && c.topk) {
+      const adj = packTopkAdj(c.topk.adj);
+      if (!this.adj || this.adj.size < adj.byteLength) this.adj = this.replace(this.adj, adj.byteLength, 'topk.adj');
+      q.writeBuffer(this.adj, 0, adj);
+      const outBytes = topkOutWords(c.topk.k, nOut) * 4;
+      if (!this.topkOut || this.topkOut.size < outBytes) this.topkOut = this.replace(this.topkOut, outBytes, 'topk.out');
+      this.topk.encode(rec, { logits: this.logits, adj: this.adj, out: this.topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: c.topk.adj.length, invTemp: c.topk.invTemp });
+      read = { src: this.topkOut, bytes: outBytes };
+    } else if (nOut) {
+      read = { src: this.logits, bytes: nOut * nVocab * 4 };
+    }
+    const staging = read && this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
+    if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
     this.uniforms.flush();
     q.submit([rec.encoder.finish()]);
     if (!staging) {
       await q.onSubmittedWorkDone();
-      return [];
+      return { logits: [], topk: [] };
     }
     try {
       await staging.mapAsync(GPUMapMode.READ);
-      const all = new Float32Array(staging.getMappedRange().slice(0));
-      return rows.map((_, i) => all.subarray(i * nVocab, (i + 1) * nVocab));
+      const words = staging.getMappedRange().slice(0);
+      if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
+      const all = new Float32Array(words);
+      return { logits: rows.map((_, i) => all.subarray(i * nVocab, (i + 1) * nVocab)), topk: [] };
     } finally {
       staging.destroy();
     }
   }
 
+  /** Reads back the logits the last run computed (after topk's adjustments when it ran): [rows][V]. */
+  async lastLogits(): Promise<Float32Array[]> {
+    const { nVocab } = this.hp;
+    if (!this.logits || !this.lastRows) return [];
+    const all = new Float32Array(await readBuffer(this.device, this.logits, this.lastRows * nVocab * 4));
+    return Array.from({ length: this.lastRows }, (_, i) => all.subarray(i * nVocab, (i + 1) * nVocab));
+  }
+
+  /** A bigger buffer in place of `old`, which is destroyed once the queue no longer uses it. */
+  private replace(old: GPUBuffer | undefined, bytes: number, label: string): GPUBuffer {
+    if (old) void this.device.queue.onSubmittedWorkDone().then(() => old.destroy());
+    return this.storage(bytes, label);
+  }
+
   destroy(): void {
     for (const b of Object.values(this.buf)) b.destroy();
-    this.logits?.destroy();
+    for (const b of [this.logits, this.adj, this.topkOut]) b?.destroy();
+    this.topk.destroy();
     this.uniforms.destroy();
   }
 }
