@@ -50,12 +50,35 @@ describe('tabserve generate', () => {
     expect(plain.stdout).toBe(`${out.text}\n`);
   });
 
+  test('--prompt text, --chat and --stop on a model with the qwen2 vocabulary and its chat template', () => {
+    const m = makeModel({ name: 'cli generate qwen2 vocab', vocab: 'qwen2', args: ['--arch', 'qwen2', '--embd', '64', '--heads', '2', '--kv-heads', '1', '--ff', '128', '--type', 'q8_0'] });
+    const plain = runCli(['generate', '--model', m, '--prompt', 'Hello there', '--max-tokens', '16', '--ignore-eos', '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const a = JSON.parse(plain.stdout);
+    expect(a.timings.prompt_tokens).toBe(2); // "Hello", " there"
+    const chat = runCli(['generate', '--model', m, '--prompt', 'Hello there', '--chat', '--max-tokens', '4', '--ignore-eos', '--json']);
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(JSON.parse(chat.stdout).timings.prompt_tokens).toBeGreaterThan(8); // system turn + user turn + assistant header
+    const cut = a.text.slice(3, 6);
+    const stopped = runCli(['generate', '--model', m, '--prompt', 'Hello there', '--max-tokens', '16', '--ignore-eos', '--stop', cut, '--json']);
+    const b = JSON.parse(stopped.stdout);
+    expect(b.text).toBe(a.text.slice(0, a.text.indexOf(cut)));
+    expect(b.finish_reason).toBe('stop');
+    const sampled = ['1', '1', '2'].map((seed) => JSON.parse(runCli(['generate', '--model', m, '--prompt', 'Hi', '--temperature', '1', '--seed', seed, '--max-tokens', '12', '--ignore-eos', '--json']).stdout).tokens);
+    expect(sampled[1]).toEqual(sampled[0]);
+    expect(sampled[2]).not.toEqual(sampled[0]);
+    const badTopP = runCli(['generate', '--model', m, '--prompt', 'Hi', '--top-p', '2']);
+    expect(badTopP.code).toBe(2);
+    expect(badTopP.stderr).toMatch(/--top-p: /);
+  });
+
   test.each([
     [['--prompt-ids', '1,2'], /--model FILE\.gguf is required/],
-    [['--model', 'x.gguf'], /--prompt-ids 1,2,3 is required/],
+    [['--model', 'x.gguf'], /give the prompt as --prompt TEXT or --prompt-ids 1,2,3/],
+    [['--model', 'x.gguf', '--prompt-ids', '1', '--chat'], /--chat needs --prompt TEXT/],
+    [['--model', 'x.gguf', '--prompt-ids', '1', '--temperature', 'hot'], /--temperature must be a number/],
     [['--model', 'x.gguf', '--prompt-ids', '1,a'], /--prompt-ids must be comma-separated token ids/],
     [['--model', 'x.gguf', '--prompt-ids', '1', '--max-tokens', '0'], /--max-tokens must be a positive integer/],
-    [['--model', 'x.gguf', '--prompt', 'hi'], /--prompt needs the tokenizer/],
     [['--model', 'x.gguf', '--prompt-ids', '1', '--bogus'], /Unknown option '--bogus'/],
   ])('bad arguments %j: one line, exit 2', (args, message) => {
     const r = runCli(['generate', ...args]);

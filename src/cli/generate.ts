@@ -1,20 +1,25 @@
 /**
- * `tabserve generate`: loads a GGUF model on WebGPU (Dawn) and continues a prompt greedily.
- * Until the tokenizer lands the prompt is given as token ids (--prompt-ids 1,2,3).
+ * `tabserve generate`: loads a GGUF model on WebGPU (Dawn) and continues a prompt: text (--prompt, or
+ * --chat to wrap it in the model's chat template as a user message) or token ids (--prompt-ids).
+ * Greedy unless --temperature is given; the sampling controls are those of src/sampling.
  */
 import { parseArgs } from 'node:util';
 import { Engine } from '../engine/engine.ts';
+import { generate as generateTokens, type FinishReason } from '../engine/generate.ts';
 import { openGpu } from '../gpu/device.ts';
 import { nodeGpu } from '../gpu/node.ts';
 import { fileSource } from '../gguf/node_source.ts';
-import { piecesDecoder } from '../tokenizer/pieces.ts';
+import { SamplingParamError, validateSampling } from '../sampling/params.ts';
+import { ChatTemplate } from '../template/chat_template.ts';
+import { chatPromptIds, completionPromptIds } from '../template/prompt_ids.ts';
+import { tokenizerFromGguf } from '../tokenizer/tokenizer.ts';
 import { UsageError } from './usage.ts';
 
 export interface GenerateResult {
   tokens: number[]; // generated ids (the prompt excluded)
   text: string;
-  finish_reason: 'stop' | 'length';
-  timings: { load_ms: number; prefill_ms: number; decode_ms: number; prompt_tokens: number; prefill_tokens_per_s: number; decode_tokens_per_s: number };
+  finish_reason: FinishReason;
+  timings: { load_ms: number; first_token_ms: number; total_ms: number; prompt_tokens: number; completion_tokens: number; decode_tokens_per_s: number };
 }
 
 function parseIds(s: string): number[] {
@@ -22,17 +27,12 @@ function parseIds(s: string): number[] {
   return s.split(',').map(Number);
 }
 
-function positive(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
-  return Number(v);
+function num(name: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
+  return n;
 }
-
-export const argmaxOf = (a: Float32Array): number => {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
-  return best;
-};
 
 export async function generate(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -42,59 +42,89 @@ export async function generate(argv: string[]): Promise<void> {
       model: { type: 'string' },
       prompt: { type: 'string' },
       'prompt-ids': { type: 'string' },
+      chat: { type: 'boolean', default: false },
       'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'min-p': { type: 'string' },
+      seed: { type: 'string' },
+      stop: { type: 'string', multiple: true },
       'ignore-eos': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
   if (!values.model) throw new UsageError('--model FILE.gguf is required');
-  if (values.prompt !== undefined) throw new UsageError('--prompt needs the tokenizer, which is not built yet; pass token ids with --prompt-ids 1,2,3');
-  if (values['prompt-ids'] === undefined) throw new UsageError('--prompt-ids 1,2,3 is required');
-  const prompt = parseIds(values['prompt-ids']);
-  const maxTokens = positive('max-tokens', values['max-tokens'], 32);
+  if ((values.prompt === undefined) === (values['prompt-ids'] === undefined)) throw new UsageError('give the prompt as --prompt TEXT or --prompt-ids 1,2,3');
+  if (values.chat && values.prompt === undefined) throw new UsageError('--chat needs --prompt TEXT');
+  const maxTokens = num('max-tokens', values['max-tokens'], true) ?? 32;
+  if (maxTokens < 1) throw new UsageError(`--max-tokens must be a positive integer, got '${values['max-tokens']}'`);
+  const raw = {
+    max_tokens: maxTokens,
+    temperature: num('temperature', values.temperature) ?? 0,
+    top_k: num('top-k', values['top-k'], true),
+    top_p: num('top-p', values['top-p']),
+    min_p: num('min-p', values['min-p']),
+    seed: num('seed', values.seed, true),
+    stop: values.stop,
+    ignore_eos: values['ignore-eos'],
+  };
 
+  const ids = values['prompt-ids'] !== undefined ? parseIds(values['prompt-ids']) : undefined;
   const t0 = performance.now();
   const source = await fileSource(values.model);
-  await Engine.inspect(source); // a bad file is reported before the GPU is touched
+  const { file } = await Engine.inspect(source); // a bad file is reported before the GPU is touched
+  const tok = tokenizerFromGguf(file.metadata);
+  let params;
+  try {
+    params = validateSampling(raw, tok.nVocab);
+  } catch (e) {
+    if (e instanceof SamplingParamError) throw new UsageError(`--${(e.param ?? '').replaceAll('_', '-')}: ${e.message}`);
+    throw e;
+  }
+  const prompt =
+    ids ??
+    (values.chat
+        ? chatPromptIds(tok, ChatTemplate.fromMetadata(file.metadata), { messages: [{ role: 'user', content: values.prompt! }] }).ids
+        : completionPromptIds(tok, values.prompt!));
   const gpu = await openGpu(await nodeGpu());
   const engine = await Engine.load(gpu, source);
   try {
-    const meta = engine.metadata;
-    const stopIds = new Set<unknown>(['tokenizer.ggml.eos_token_id', 'tokenizer.ggml.eot_token_id'].map((k) => meta[k]?.value).filter((v) => typeof v === 'number'));
     const t1 = performance.now();
-    const seq = engine.createSequence();
-    let logits = await engine.prefill(seq, prompt);
-    const t2 = performance.now();
     const tokens: number[] = [];
-    let finish: GenerateResult['finish_reason'] = 'length';
-    while (tokens.length < maxTokens) {
-      const next = argmaxOf(logits);
-      tokens.push(next);
-      if (!values['ignore-eos'] && stopIds.has(next)) {
-        finish = 'stop';
-        break;
+    let text = '';
+    let finish: FinishReason = 'length';
+    let tFirst = 0;
+    for await (const ev of generateTokens(engine, { prompt, params, tokenizer: tok, continues: !values.chat })) {
+      if (ev.kind === 'token') {
+        tFirst ||= performance.now();
+        tokens.push(ev.token);
       }
-      if (tokens.length === maxTokens || engine.length(seq) >= engine.contextTokens) break;
-      logits = await engine.decode(seq, next);
+      if (ev.kind === 'done') finish = ev.finishReason;
+      else {
+        text += ev.text;
+        if (!values.json) process.stdout.write(ev.text);
+      }
     }
-    const t3 = performance.now();
-    const text = piecesDecoder(meta)(tokens);
-    const decoded = Math.max(0, tokens.length - 1); // the first token comes from the prefill
+    const t2 = performance.now();
+    if (!values.json) {
+      process.stdout.write('\n');
+      return;
+    }
     const result: GenerateResult = {
       tokens,
       text,
       finish_reason: finish,
       timings: {
         load_ms: Math.round(t1 - t0),
-        prefill_ms: Math.round(t2 - t1),
-        decode_ms: Math.round(t3 - t2),
+        first_token_ms: Math.round((tFirst || t2) - t1),
+        total_ms: Math.round(t2 - t1),
         prompt_tokens: prompt.length,
-        prefill_tokens_per_s: +(prompt.length / ((t2 - t1) / 1000)).toFixed(2),
-        decode_tokens_per_s: decoded ? +(decoded / ((t3 - t2) / 1000)).toFixed(2) : 0,
+        completion_tokens: tokens.length,
+        decode_tokens_per_s: tokens.length > 1 && tFirst ? +((tokens.length - 1) / ((t2 - tFirst) / 1000)).toFixed(2) : 0,
       },
     };
-    if (values.json) console.log(JSON.stringify(result));
-    else console.log(text);
+    console.log(JSON.stringify(result));
   } finally {
     engine.unload();
     gpu.device.destroy();

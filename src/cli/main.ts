@@ -4,12 +4,16 @@
  */
 import { makeTestModel } from './make_test_model.ts';
 import { generate } from './generate.ts';
+import { detokenize, tokenize } from './tokenize.ts';
 import { USAGE, UsageError } from './usage.ts';
 import { TestModelOptionError } from '../model/test_model.ts';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+/** A command returns its exit code (void: 0). */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   'make-test-model': makeTestModel,
   generate,
+  tokenize,
+  detokenize,
 };
 
 /** An error caused by how the command was called (exit code 2). */
@@ -32,8 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await run(rest);
-    return 0;
+    return (await run(rest)) ?? 0;
   } catch (e) {
     if (isUsageError(e)) {
       console.error(`tabserve ${command}: ${e.message}`);

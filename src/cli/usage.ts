@@ -18,15 +18,29 @@ commands:
                     pre-tokenizer, chat template) from a real GGUF; without it a small built-in
                     SentencePiece-style vocabulary with byte fallback and a ChatML template is used
 
-  generate          load a GGUF model on WebGPU and continue a prompt greedily
+  generate          load a GGUF model on WebGPU and continue a prompt (greedy unless --temperature)
       --model FILE.gguf             the model (required)
-      --prompt-ids 1,2,3            the prompt as token ids (required until the tokenizer lands)
+      --prompt TEXT                 the prompt as text (BOS added when the model asks for it)
+      --chat                        wrap --prompt in the model's chat template as a user message
+      --prompt-ids 1,2,3            the prompt as token ids, instead of --prompt
       --max-tokens N                most tokens to generate (default 32)
-      --ignore-eos                  do not stop at the model's end-of-sequence tokens
+      --temperature T               0 = greedy (default 0)
+      --top-k N  --top-p P  --min-p P   truncation (defaults off: 0, 1, 0)
+      --seed N                      seed of the sampler (same seed, same output)
+      --stop TEXT                   a stop string (repeatable); the text stops before it
+      --ignore-eos                  do not stop at the model's end-of-generation tokens
       --json                        print {"tokens":[...],"text":...,"finish_reason":...,"timings":{...}}
                     In Node, WebGPU runs on Dawn; on a machine set up by \`npm run setup\` without a GPU
                     driver the CLI re-runs itself with the private Mesa lavapipe (TABSERVE_SYSTEM_VULKAN=1
                     keeps the system's Vulkan driver).
+
+  tokenize          the model's tokenizer over stdin: one JSON string per line in, one JSON array of ids out
+      --model FILE.gguf             a model or vocab-only GGUF (required)
+      --special                     parse special-token texts (e.g. <|im_start|>) as special tokens
+                    No BOS/EOS is added. A bad line prints {"error": ...} for that line and exit code 1.
+
+  detokenize        the reverse: one JSON array of ids per line in, one JSON string out
+      --model FILE.gguf             (required)
 
   help              print this text
 

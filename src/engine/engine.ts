@@ -179,6 +179,12 @@ export class Engine {
     this.pages(seq, () => this.kv.pages.free(seq));
   }
 
+  /** Shortens a sequence to `len` tokens (its later KV entries are dropped). */
+  truncate(seq: SeqId, len: number): void {
+    this.check();
+    this.pages(seq, () => this.kv.pages.truncate(seq, len));
+  }
+
   length(seq: SeqId): number {
     return this.pages(seq, () => this.kv.pages.length(seq));
   }

@@ -85,11 +85,32 @@ function fetchShim(source: ByteSource): typeof fetch {
   }) as typeof fetch;
 }
 
+/**
+ * @huggingface/gguf decodes each string with `new TextDecoder()`, which drops a leading U+FEFF: tokens such
+ * as "\uFEFF//" (Gemma) would collide with "//". While it parses, `new TextDecoder()` without options keeps
+ * the BOM (explicit options are left as given).
+ */
+const KeepBomDecoder = class extends TextDecoder {
+  constructor(label?: string, options?: TextDecoderOptions) {
+    super(label, options ?? { ignoreBOM: true });
+  }
+};
+
+async function withBomKept<T>(fn: () => Promise<T>): Promise<T> {
+  const original = globalThis.TextDecoder;
+  globalThis.TextDecoder = KeepBomDecoder;
+  try {
+    return await fn();
+  } finally {
+    globalThis.TextDecoder = original;
+  }
+}
+
 /** Parses the header (metadata and tensor infos) and checks every tensor lies inside the source. */
 export async function parseGguf(source: ByteSource): Promise<GgufHeader> {
   let parsed;
   try {
-    parsed = await gguf('https://tabserve.invalid/model.gguf', { fetch: fetchShim(source), typedMetadata: true });
+    parsed = await withBomKept(() => gguf('https://tabserve.invalid/model.gguf', { fetch: fetchShim(source), typedMetadata: true }));
   } catch (e) {
     if (e instanceof GgufError) throw e;
     throw new GgufError(source.name, `not a readable GGUF file (${(e as Error).message})`);

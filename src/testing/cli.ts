@@ -12,9 +12,9 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[]): CliRun {
+export function runCli(args: string[], input?: string): CliRun {
   const env = { ...process.env };
   if (env.TABSERVE_SYSTEM_VULKAN !== '1') for (const k of ['VK_ICD_FILENAMES', 'LD_LIBRARY_PATH', 'TABSERVE_GPU_ENV']) delete env[k];
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env, input });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,144 @@
+/**
+ * The generate loop: prompt ids in, a stream of events out.
+ *   for await (const ev of generate(engine, { prompt, params, tokenizer })) ...
+ *     { kind: 'token', token, text, logprob?, topLogprobs? }   one per generated token; `text` is what this
+ *                                                            token completed (held back while a UTF-8 character
+ *                                                            or a possible stop string is unfinished)
+ *     { kind: 'text', text }                                 the held-back tail, at the end
+ *     { kind: 'done', finishReason, promptTokens, completionTokens }
+ * Sampling follows src/sampling/sample.ts (order of the controls documented there). Where the result is the
+ * same, a step reads back only the top k logits from the GPU (Engine.step): greedy requests and requests with
+ * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it.
+ * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
+ * finishReason 'cancelled' at the next step and frees its sequence.
+ */
+import { TOPK_MAX_K, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
+import { endsGeneration, endTokenMask } from '../sampling/end_tokens.ts';
+import type { SamplingParams } from '../sampling/params.ts';
+import { requestRng } from '../sampling/rng.ts';
+import { sample, type TokenLogprob } from '../sampling/sample.ts';
+import { StopMatcher } from '../sampling/stop.ts';
+import { TextStream } from '../tokenizer/stream.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import type { Engine } from './engine.ts';
+import { EngineError } from './errors.ts';
+
+export type FinishReason = 'stop' | 'length' | 'cancelled';
+
+export type GenerateEvent =
+  | { kind: 'token'; token: number; text: string; logprob?: number; topLogprobs?: readonly TokenLogprob[] }
+  | { kind: 'text'; text: string }
+  | { kind: 'done'; finishReason: FinishReason; promptTokens: number; completionTokens: number };
+
+export interface GenerateOptions {
+  prompt: readonly number[];
+  params: SamplingParams;
+  tokenizer: Tokenizer;
+  signal?: AbortSignal;
+  /** Text decoding continues earlier text (a completion after its prompt): keeps a leading space. */
+  continues?: boolean;
+  /** false: always read back whole rows and sample on the CPU (tests compare the two paths). Default true. */
+  gpuTopk?: boolean;
+}
+
+/** The GPU top-k path gives exactly the CPU sampler's token for these requests; k to read back, or 0. */
+export function gpuTopk(p: SamplingParams): number {
+  if (p.logprobs) return 0; // logprobs are of the raw logits, which the in-place adjustments overwrite
+  if (Object.keys(p.logit_bias).length > 0 && p.repetition_penalty !== 1) return 0; // bias must precede the division
+  if (p.temperature === 0) return 1;
+  return p.top_k >= 1 && p.top_k <= TOPK_MAX_K ? p.top_k : 0;
+}
+
+/** Bias, penalties and bans of one step as sparse GPU adjustments, as sample.ts applies them. */
+export function stepAdjustments(p: SamplingParams, history: readonly number[], banned: readonly number[]): TopkAdj[] {
+  const byId = new Map<number, TopkAdj>();
+  const entry = (id: number) => byId.get(id) ?? byId.set(id, { row: 0, id, r: 1, sub: 0 }).get(id)!;
+  for (const key in p.logit_bias) entry(Number(key)).sub -= p.logit_bias[key];
+  const penalize = p.repetition_penalty !== 1 || p.frequency_penalty !== 0 || p.presence_penalty !== 0;
+  const window = p.penalty_last_n < 0 ? history.length : Math.min(p.penalty_last_n, history.length);
+  if (penalize && window > 0) {
+    const counts = new Map<number, number>();
+    for (let j = history.length - window; j < history.length; j++) counts.set(history[j], (counts.get(history[j]) ?? 0) + 1);
+    for (const [id, c] of counts) {
+      const a = entry(id);
+      a.r = p.repetition_penalty;
+      a.sub += c * p.frequency_penalty + p.presence_penalty;
+    }
+  }
+  for (const id of banned) entry(id).sub = Infinity;
+  return [...byId.values()];
+}
+
+/** The CPU sampler's choice among the top k: the same candidates, summed and drawn in the same (id) order. */
+function pickFromTopk(row: TopkRow, p: SamplingParams, u: number): number {
+  if (p.temperature === 0) return row.ids[0];
+  const n = Math.min(p.top_k, row.ids.length);
+  const order = Array.from({ length: n }, (_, j) => j).filter((j) => row.ids[j] >= 0).sort((a, b) => row.ids[a] - row.ids[b]);
+  const logits = Float32Array.from(order, (j) => row.logits[j]);
+  const plain: SamplingParams = { ...p, logit_bias: {}, repetition_penalty: 1, frequency_penalty: 0, presence_penalty: 0, top_k: 0, logprobs: false, top_logprobs: 0 };
+  return row.ids[order[sample(logits, [], plain, u).token]];
+}
+
+export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenerator<GenerateEvent> {
+  const { params: p, tokenizer, prompt } = o;
+  if (prompt.length === 0) throw new EngineError('bad-token', 'the prompt is empty');
+  const room = engine.contextTokens - prompt.length;
+  if (room < 1) throw new EngineError('context-full', `the prompt has ${prompt.length} tokens; the context holds ${engine.contextTokens}`);
+  const maxTokens = Math.min(p.max_tokens ?? room, room);
+  const eog = [...tokenizer.eog];
+  const rng = requestRng(p.seed);
+  const k = o.gpuTopk === false ? 0 : gpuTopk(p);
+  const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
+  const stop = new StopMatcher(p.stop);
+  const seq = engine.createSequence();
+  const generated: number[] = [];
+  let finishReason: FinishReason = 'length';
+  try {
+    let feed: readonly number[] = prompt;
+    while (generated.length < maxTokens) {
+      if (o.signal?.aborted) {
+        finishReason = 'cancelled';
+        break;
+      }
+      const banned = endTokenMask(p, eog, generated.length);
+      const u = rng(); // one draw per step whichever path runs, so a seed gives the same tokens on both
+      let token: number;
+      let logprob: number | undefined;
+      let topLogprobs: readonly TokenLogprob[] | undefined;
+      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned) }) : undefined;
+      if (row && row.max > -Infinity) {
+        token = pickFromTopk(row, p, u);
+      } else {
+        // the whole row: raw logits from the forward pass (or, after an all-masked top-k step, recomputed)
+        const logits = row ? await rerun(engine, seq, feed) : await engine.prefill(seq, feed);
+        ({ token, logprob, topLogprobs } = sample(logits, generated, p, u, banned));
+      }
+      const end = endsGeneration(token, p, eog, generated.length);
+      generated.push(token);
+      if (end) {
+        finishReason = 'stop';
+        break;
+      }
+      const piece = stop.push(text.push(token));
+      yield { kind: 'token', token, text: piece.emit, logprob, topLogprobs };
+      if (piece.stopped) {
+        finishReason = 'stop';
+        break;
+      }
+      feed = [token];
+    }
+    if (finishReason !== 'stop' || !stop.stopped) {
+      const tail = stop.push(text.flush()).emit + (stop.stopped ? '' : stop.flush());
+      if (tail) yield { kind: 'text', text: tail };
+    }
+    yield { kind: 'done', finishReason, promptTokens: prompt.length, completionTokens: generated.length };
+  } finally {
+    engine.free(seq);
+  }
+}
+
+/** Raw logits of the last step again: rewinds the sequence past `fed` and feeds it once more. */
+async function rerun(engine: Engine, seq: number, fed: readonly number[]): Promise<Float32Array> {
+  engine.truncate(seq, engine.length(seq) - fed.length);
+  return engine.prefill(seq, fed);
+}
