@@ -5,11 +5,17 @@ import type { EngineRunReply } from './fixtures/messages.ts';
 const PROMPT = [1, 3, 300, 17, 42, 250, 9, 100, 4, 61];
 const N = 24;
 
-test('the engine in a Chromium Worker (URL + Range load) gives the same greedy tokens as in Node (Dawn)', async ({ page }) => {
-  // Node: the CLI on the same file (it runs the engine on Dawn, with the private lavapipe here)
-  const cli = spawnSync(process.execPath, ['bin/tabserve.js', 'generate', '--model', 'public/models/tabserve-test.gguf', '--prompt-ids', PROMPT.join(','), '--max-tokens', String(N), '--ignore-eos', '--json'], { encoding: 'utf8', timeout: 170_000 });
-  expect(cli.status, cli.stderr).toBe(0);
-  const node = JSON.parse(cli.stdout) as { tokens: number[] };
+/** The CLI on the same file: the engine on Dawn in Node (the private lavapipe here). */
+function cli(args: string[]): { tokens: number[]; text: string } {
+  const r = spawnSync(process.execPath, ['bin/tabserve.js', 'generate', '--model', 'public/models/tabserve-test.gguf', '--max-tokens', String(N), '--ignore-eos', '--json', ...args], { encoding: 'utf8', timeout: 170_000 });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+test('the engine in a Chromium Worker (URL + Range load) gives the same tokens as in Node (Dawn): greedy, and seeded sampling', async ({ page }) => {
+  const node = cli(['--prompt-ids', PROMPT.join(',')]);
+  const text = ['--prompt', 'Hello world, this is a test'];
+  const nodeSampled = [cli([...text, '--temperature', '1', '--seed', '7']), cli([...text, '--temperature', '0.8', '--top-k', '40', '--top-p', '0.95', '--seed', '9'])];
 
   await page.goto(`/e2e/fixtures/engine.html?ids=${PROMPT.join(',')}&n=${N}`);
   const reply: EngineRunReply = await page.evaluate(() => window.engineRun);
@@ -20,4 +26,6 @@ test('the engine in a Chromium Worker (URL + Range load) gives the same greedy t
   expect(reply.loaded).toBe(reply.total);
   expect(reply.tokens).toHaveLength(N);
   expect(reply.tokens).toEqual(node.tokens);
+  expect(reply.sampled).toEqual(nodeSampled.map(({ tokens, text }) => ({ tokens, text })));
+  expect(reply.sampled[0].tokens).not.toEqual(reply.sampled[1].tokens);
 });
