@@ -3,21 +3,26 @@
 // `npm run build:cli` (run automatically by `npm install` / `npm ci` through the prepare script).
 // Commands that use the GPU re-run themselves under scripts/gpu-env.mjs when `npm run setup` installed
 // the private Mesa lavapipe and no Vulkan driver was chosen (machines without a GPU, like CI).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const GPU_COMMANDS = new Set(['generate']);
+const GPU_COMMANDS = new Set(['generate', 'serve']);
 const env = process.env;
 const privateMesa = fileURLToPath(new URL('../.cache/mesa/root', import.meta.url));
 if (GPU_COMMANDS.has(process.argv[2]) && !env.TABSERVE_GPU_ENV && !env.VK_ICD_FILENAMES && env.TABSERVE_SYSTEM_VULKAN !== '1' && existsSync(privateMesa)) {
   const { gpuEnv } = await import('../scripts/gpu-env.mjs');
   const add = gpuEnv();
   if (add) {
-    // stderr is passed through minus Dawn's notes about lavapipe's oversized limits, which are no concern
-    const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: ['inherit', 'inherit', 'pipe'], env: { ...env, ...add, TABSERVE_GPU_ENV: '1' }, maxBuffer: 1 << 30 });
-    process.stderr.write(r.stderr.toString().replace(/^Warning: maxDynamic\w+ artificially reduced .*\n/gm, ''));
-    process.exit(r.status ?? 1);
+    // stderr is passed through line by line, minus Dawn's notes about lavapipe's oversized limits
+    const child = spawn(process.execPath, process.argv.slice(1), { stdio: ['inherit', 'inherit', 'pipe'], env: { ...env, ...add, TABSERVE_GPU_ENV: '1' } });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!/^Warning: maxDynamic\w+ artificially reduced /.test(line)) process.stderr.write(line + '\n');
+    });
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+    const [code] = await new Promise((resolve) => child.on('close', (...a) => resolve(a)));
+    process.exit(code ?? 1);
   }
 }
 

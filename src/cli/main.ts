@@ -4,6 +4,7 @@
  */
 import { makeTestModel } from './make_test_model.ts';
 import { generate } from './generate.ts';
+import { serve } from './serve.ts';
 import { detokenize, tokenize } from './tokenize.ts';
 import { USAGE, UsageError } from './usage.ts';
 import { TestModelOptionError } from '../model/test_model.ts';
@@ -12,6 +13,7 @@ import { TestModelOptionError } from '../model/test_model.ts';
 const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   'make-test-model': makeTestModel,
   generate,
+  serve,
   tokenize,
   detokenize,
 };

@@ -34,6 +34,14 @@ commands:
                     driver the CLI re-runs itself with the private Mesa lavapipe (TABSERVE_SYSTEM_VULKAN=1
                     keeps the system's Vulkan driver).
 
+  serve             serve the OpenAI routes (/v1/chat/completions, /v1/completions, /v1/models, /health)
+                    over HTTP with the model on WebGPU
+      --model FILE.gguf             the model (required)
+      --host ADDR                   address to listen on (default 127.0.0.1)
+      --port N                      port (default 8000; 0 picks a free one)
+      --id NAME                     the model id clients send (default: the file name without .gguf)
+                    Answers 503 with retry-after while the model loads. Stops on Ctrl-C / SIGTERM.
+
   tokenize          the model's tokenizer over stdin: one JSON string per line in, one JSON array of ids out
       --model FILE.gguf             a model or vocab-only GGUF (required)
       --special                     parse special-token texts (e.g. <|im_start|>) as special tokens

@@ -28,7 +28,7 @@ afterAll(() => {
   gpu?.device.destroy();
 });
 
-async function run(params: Partial<SamplingParams>, prompt = randomPrompt(engine.hp.nVocab, 12, 1, 1), opts: { gpuTopk?: boolean; signal?: AbortSignal } = {}) {
+async function run(params: Partial<SamplingParams>, prompt = randomPrompt(engine.hp.nVocab, 12, 1, 1), opts: { gpuTopk?: boolean; signal?: AbortSignal; start?: { seq: number; cached: number } } = {}) {
   const events: GenerateEvent[] = [];
   for await (const ev of generate(engine, { prompt, params: samplingParams(params), tokenizer: tok, ...opts })) events.push(ev);
   const tokens = events.flatMap((e) => (e.kind === 'token' ? [e.token] : []));
@@ -111,6 +111,27 @@ describe('generate', () => {
     }
     expect(n).toBe(3);
     expect(last).toMatchObject({ kind: 'done', finishReason: 'cancelled', completionTokens: 3 });
+    expect(engine.kvStats().freePages).toBe(free);
+  });
+
+  test('start: forks of a prefilled prompt give the same tokens as a fresh prompt and are freed', async () => {
+    const free = engine.kvStats().freePages;
+    const prompt = randomPrompt(engine.hp.nVocab, 20, 3, 1);
+    const params = { temperature: 1, seed: 9, max_tokens: 8, ignore_eos: true };
+    const fresh = await run(params, prompt);
+    const base = engine.createSequence();
+    await engine.prefill(base, prompt.slice(0, -1));
+    for (let i = 0; i < 2; i++) {
+      const tokens: number[] = [];
+      for await (const ev of generate(engine, { prompt, params: samplingParams(params), tokenizer: tok, start: { seq: engine.fork(base), cached: prompt.length - 1 } })) {
+        if (ev.kind === 'token') tokens.push(ev.token);
+      }
+      expect(tokens).toEqual(fresh.tokens);
+    }
+    // a start that does not hold what it claims is refused, and freed all the same
+    const wrong = engine.fork(base);
+    await expect(run(params, prompt, { start: { seq: wrong, cached: 3 } })).rejects.toMatchObject({ code: 'bad-sequence' });
+    engine.free(base);
     expect(engine.kvStats().freePages).toBe(free);
   });
 

@@ -11,6 +11,8 @@
  * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it.
  * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
  * finishReason 'cancelled' at the next step and frees its sequence.
+ * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
+ * and hands each generation an Engine.fork of it; only the rest of the prompt is fed again.
  */
 import { TOPK_MAX_K, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
 import { endsGeneration, endTokenMask } from '../sampling/end_tokens.ts';
@@ -20,7 +22,7 @@ import { sample, type TokenLogprob } from '../sampling/sample.ts';
 import { StopMatcher } from '../sampling/stop.ts';
 import { TextStream } from '../tokenizer/stream.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, SeqId } from './engine.ts';
 import { EngineError } from './errors.ts';
 
 export type FinishReason = 'stop' | 'length' | 'cancelled';
@@ -39,6 +41,12 @@ export interface GenerateOptions {
   continues?: boolean;
   /** false: always read back whole rows and sample on the CPU (tests compare the two paths). Default true. */
   gpuTopk?: boolean;
+  /**
+   * A sequence that already holds prompt[0, cached), e.g. a fork of a prompt prefilled once for n choices.
+   * Generation takes it over (it is freed at the end, as its own would be) and feeds prompt[cached..];
+   * cached < prompt.length, since the last prompt token's logits are needed.
+   */
+  start?: { seq: SeqId; cached: number };
 }
 
 /** The GPU top-k path gives exactly the CPU sampler's token for these requests; k to read back, or 0. */
@@ -81,20 +89,27 @@ function pickFromTopk(row: TopkRow, p: SamplingParams, u: number): number {
 
 export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenerator<GenerateEvent> {
   const { params: p, tokenizer, prompt } = o;
-  if (prompt.length === 0) throw new EngineError('bad-token', 'the prompt is empty');
+  const cached = o.start?.cached ?? 0;
   const room = engine.contextTokens - prompt.length;
-  if (room < 1) throw new EngineError('context-full', `the prompt has ${prompt.length} tokens; the context holds ${engine.contextTokens}`);
+  let problem: EngineError | undefined;
+  if (prompt.length === 0) problem = new EngineError('bad-token', 'the prompt is empty');
+  else if (room < 1) problem = new EngineError('context-full', `the prompt has ${prompt.length} tokens; the context holds ${engine.contextTokens}`);
+  else if (o.start && (cached >= prompt.length || engine.length(o.start.seq) !== cached)) problem = new EngineError('bad-sequence', `the start sequence must hold prompt[0, ${cached}) with ${cached} < ${prompt.length}`);
+  if (problem) {
+    if (o.start) engine.free(o.start.seq); // it was handed over: free it on every path
+    throw problem;
+  }
   const maxTokens = Math.min(p.max_tokens ?? room, room);
   const eog = [...tokenizer.eog];
   const rng = requestRng(p.seed);
   const k = o.gpuTopk === false ? 0 : gpuTopk(p);
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
   const stop = new StopMatcher(p.stop);
-  const seq = engine.createSequence();
+  const seq = o.start?.seq ?? engine.createSequence();
   const generated: number[] = [];
   let finishReason: FinishReason = 'length';
   try {
-    let feed: readonly number[] = prompt;
+    let feed: readonly number[] = cached ? prompt.slice(cached) : prompt;
     while (generated.length < maxTokens) {
       if (o.signal?.aborted) {
         finishReason = 'cancelled';
