@@ -60,6 +60,7 @@ export class Forward {
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
   private topkOut?: GPUBuffer; // topk results, grown on demand
+  private readBack?: GPUBuffer; // MAP_READ copy of what a step reads back, grown on demand
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
 
   constructor(
@@ -102,7 +103,7 @@ export class Forward {
 
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
   get scratchBytes(): number {
-    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + (this.adj?.size ?? 0) + (this.topkOut?.size ?? 0) + 256 * 1024;
+    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + (this.adj?.size ?? 0) + (this.topkOut?.size ?? 0) + 256 * 1024; // the MAP_READ copy is host-visible staging, not counted
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
@@ -200,22 +201,27 @@ export class Forward {
     } else if (nOut) {
       read = { src: this.logits, bytes: nOut * nVocab * 4 };
     }
-    const staging = read && this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
+    // one MAP_READ buffer for every step (runs are serialized and each unmaps it before returning)
+    if (read && (!this.readBack || this.readBack.size < read.bytes)) {
+      this.readBack?.destroy();
+      this.readBack = this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
+    }
+    const staging = read && this.readBack;
     if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
     this.uniforms.flush();
     q.submit([rec.encoder.finish()]);
-    if (!staging) {
+    if (!staging || !read) {
       await q.onSubmittedWorkDone();
       return { logits: [], topk: [] };
     }
     try {
-      await staging.mapAsync(GPUMapMode.READ);
-      const words = staging.getMappedRange().slice(0);
+      await staging.mapAsync(GPUMapMode.READ, 0, read.bytes);
+      const words = staging.getMappedRange(0, read.bytes).slice(0);
       if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
       const all = new Float32Array(words);
       return { logits: rows.map((_, i) => all.subarray(i * nVocab, (i + 1) * nVocab)), topk: [] };
     } finally {
-      staging.destroy();
+      if (staging.mapState === 'mapped') staging.unmap();
     }
   }
 
@@ -235,7 +241,7 @@ export class Forward {
 
   destroy(): void {
     for (const b of Object.values(this.buf)) b.destroy();
-    for (const b of [this.logits, this.adj, this.topkOut]) b?.destroy();
+    for (const b of [this.logits, this.adj, this.topkOut, this.readBack]) b?.destroy();
     this.topk.destroy();
     this.uniforms.destroy();
   }
