@@ -2,10 +2,12 @@
 // download) with WebGPU on SwiftShader. The server is the real `npm start` path on port 5174.
 import { defineConfig } from '@playwright/test';
 
-export const E2E_PORT = 5174;
+// TABSERVE_E2E_PORT lets two runs share a machine
+export const E2E_PORT = Number(process.env.TABSERVE_E2E_PORT ?? 5174);
 
 export default defineConfig({
   testDir: 'e2e',
+  globalSetup: './e2e/global_setup.ts',
   timeout: 180_000,
   workers: 1,
   reporter: [['list']],

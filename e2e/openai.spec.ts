@@ -1,12 +1,13 @@
-// The OpenAI API inside a tab: a page calls startTabserve() on the built-in model, then the real `openai`
-// SDK talks to fetch('/v1/...'), which the Service Worker hands to the inference Worker (WebGPU on
-// SwiftShader here: requests stay small). One tab serves the model for the whole file, as a user's tab
+// The OpenAI API inside a tab: a page calls startTabserve() on a generated model with LLaMA's real 32k
+// vocabulary (e2e/global_setup.ts), then the real `openai` SDK talks to fetch('/v1/...'), which the Service
+// Worker hands to the inference Worker (WebGPU on SwiftShader here: requests stay small). One tab serves the model for the whole file, as a user's tab
 // would; some tests open more tabs in the same context (same Service Worker).
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { E2E_MODEL } from './global_setup.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-const MODEL = 'tabserve-test';
+const MODEL = E2E_MODEL;
 const HELLO = [{ role: 'user' as const, content: 'Say hello' }];
 
 let context: BrowserContext;
@@ -21,7 +22,7 @@ test.beforeAll(async ({ browser }) => {
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('response', (r) => answered.push({ path: new URL(r.url()).pathname, fromServiceWorker: r.fromServiceWorker() }));
-  await page.goto('/e2e/fixtures/openai.html');
+  await page.goto(`/e2e/fixtures/openai.html?model=/models/${MODEL}.gguf`);
   await page.evaluate(() => window.tabserve.ready.then(() => undefined));
 });
 
@@ -199,6 +200,42 @@ test('an abort mid-stream stops generation and frees its KV pages; the next requ
   expect(r.kv!.freePages).toBe(r.kv!.totalPages);
   const after = await helloOnce(page);
   expect(after.content).toBeTruthy();
+});
+
+test('an abort of a non-streamed request stops generation too: its pages come back within a step', async () => {
+  const r = await page.evaluate(
+    async ([model, messages]) => {
+      const { client } = window.tabserve;
+      const tabserve = (await window.tabserve.ready)!;
+      const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+      const ac = new AbortController();
+      // 900 tokens would take minutes on SwiftShader; the answer would come back only when all are made
+      const body = { model, messages, max_tokens: 900, temperature: 0, ignore_eos: true };
+      const answer = client.chat.completions.create(body, { signal: ac.signal }).then(
+        () => 'answered',
+        (e: Error) => e.constructor.name,
+      );
+      let kv = (await tabserve.kvStats())!;
+      while (kv.freePages === kv.totalPages) {
+        await sleep(20);
+        kv = (await tabserve.kvStats())!;
+      }
+      await sleep(300); // a few tokens into the answer
+      ac.abort();
+      const outcome = await answer;
+      const t0 = performance.now();
+      while (kv.freePages !== kv.totalPages && performance.now() - t0 < 20_000) {
+        await sleep(50);
+        kv = (await tabserve.kvStats())!;
+      }
+      return { outcome, free: kv.freePages === kv.totalPages, freedMs: performance.now() - t0 };
+    },
+    [MODEL, HELLO] as const,
+  );
+  expect(r.outcome).toBe('APIUserAbortError');
+  expect(r.free).toBe(true);
+  expect(r.freedMs).toBeLessThan(5_000);
+  expect((await helloOnce(page)).content).toBeTruthy();
 });
 
 test('the same request after the browser stopped the Service Worker, the page staying open', async () => {

@@ -8,7 +8,7 @@
 import type { ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import { chatPromptIds } from '../template/prompt_ids.ts';
 import type { ChatRequest } from './chat_request.ts';
-import { clientGone, contextCheck, linkAbort, type ReadyModel } from './serve_common.ts';
+import { contextCheck, type ReadyModel } from './serve_common.ts';
 import {
   chatChunk,
   chatChunkChoice,
@@ -26,41 +26,34 @@ import {
 } from './responses.ts';
 import { runChoices, type ChoiceEvent, type RunUsage } from './run.ts';
 import { SSE_DONE, sseEvent } from './sse.ts';
-import { sseResponse } from './stream.ts';
+import { jsonResponse, sseResponse } from './stream.ts';
 
 export async function serveChat(req: ChatRequest, m: ReadyModel, request: Request): Promise<Response> {
   const { engine, tokenizer } = m;
   const { ids } = chatPromptIds(tokenizer, m.template, { messages: req.messages, tools: req.tools, extra: req.templateVars });
   contextCheck(ids.length, req.sampling.max_tokens, engine.contextTokens, 'messages');
   const meta: ResponseMeta = { id: newResponseId('chatcmpl'), created: unixSeconds(), model: m.id };
-  const { abort, unlink } = linkAbort(request);
+  const abort = new AbortController(); // aborted by the response (stream.ts) when the client goes away
   const runUsage: RunUsage = { promptTokens: 0, completionTokens: 0 };
   const events = runChoices([ids], { engine, tokenizer, params: req.sampling, n: req.n, signal: abort.signal, continues: false, scorePrompt: false, generate: true }, runUsage);
   const logprobOf = (ev: Extract<ChoiceEvent, { kind: 'token' }>): ChatCompletionTokenLogprob | undefined =>
     req.sampling.logprobs && ev.logprob !== undefined ? chatTokenLogprob(tokenizer, ev.token, ev.logprob, ev.topLogprobs) : undefined;
 
-  if (req.stream) {
-    unlink(); // sseResponse watches the request's signal itself from here on
-    return sseResponse(chatStream(events, meta, req, runUsage, logprobOf, abort.signal), { abort, request, promptParam: 'messages' });
-  }
-  try {
-    const choices = new Map<number, ChatChoiceResult>();
-    for await (const ev of events) {
-      if (ev.kind === 'start') choices.set(ev.index, { index: ev.index, text: '', finishReason: 'length', logprobs: req.sampling.logprobs ? chatLogprobs([]) : null });
-      const c = choices.get(ev.index)!;
-      if (ev.kind === 'token' || ev.kind === 'text') c.text += ev.text;
-      if (ev.kind === 'token') {
-        const lp = logprobOf(ev);
-        if (lp) c.logprobs!.content!.push(lp);
-      }
-      if (ev.kind === 'done' && ev.finishReason !== 'cancelled') c.finishReason = ev.finishReason;
+  const o = { abort, request, promptParam: 'messages' };
+  if (req.stream) return sseResponse(chatStream(events, meta, req, runUsage, logprobOf, abort.signal), o);
+  const choices = new Map<number, ChatChoiceResult>();
+  const fold = (ev: ChoiceEvent): void => {
+    if (ev.kind === 'start') choices.set(ev.index, { index: ev.index, text: '', finishReason: 'length', logprobs: req.sampling.logprobs ? chatLogprobs([]) : null });
+    const c = choices.get(ev.index)!;
+    if (ev.kind === 'token' || ev.kind === 'text') c.text += ev.text;
+    if (ev.kind === 'token') {
+      const lp = logprobOf(ev);
+      if (lp) c.logprobs!.content!.push(lp);
     }
-    if (abort.signal.aborted) return clientGone();
-    const body = chatCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage.promptTokens, runUsage.completionTokens));
-    return Response.json(body);
-  } finally {
-    unlink();
-  }
+    if (ev.kind === 'done' && ev.finishReason !== 'cancelled') c.finishReason = ev.finishReason;
+  };
+  const result = () => chatCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage.promptTokens, runUsage.completionTokens));
+  return jsonResponse(events, fold, result, o);
 }
 
 async function* chatStream(

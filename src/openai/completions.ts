@@ -27,9 +27,9 @@ import {
   type TextChoice,
 } from './responses.ts';
 import { runChoices, type ChoiceEvent, type PromptScore, type RunUsage } from './run.ts';
-import { clientGone, contextCheck, linkAbort, type ReadyModel } from './serve_common.ts';
+import { contextCheck, type ReadyModel } from './serve_common.ts';
 import { SSE_DONE, sseEvent } from './sse.ts';
-import { sseResponse } from './stream.ts';
+import { jsonResponse, sseResponse } from './stream.ts';
 
 /** What one event adds to a choice. */
 interface Piece {
@@ -101,7 +101,7 @@ export async function serveCompletion(req: CompletionRequest, m: ReadyModel, req
   // OpenAI's default of 16 tokens, raised to min_tokens when that asks for more.
   const params = { ...req.sampling, max_tokens: req.sampling.max_tokens ?? Math.max(COMPLETIONS_DEFAULT_MAX_TOKENS, req.sampling.min_tokens) };
   const meta: ResponseMeta = { id: newResponseId('cmpl'), created: unixSeconds(), model: m.id };
-  const { abort, unlink } = linkAbort(request);
+  const abort = new AbortController(); // aborted by the response (stream.ts) when the client goes away
   const runUsage: RunUsage = { promptTokens: 0, completionTokens: 0 };
   const events = runChoices(
     prompts,
@@ -119,24 +119,17 @@ export async function serveCompletion(req: CompletionRequest, m: ReadyModel, req
     return ev.kind === 'token' ? s.token(ev) : s.text(ev.text);
   };
 
-  if (req.stream) {
-    unlink(); // sseResponse watches the request's signal itself from here on
-    return sseResponse(completionStream(events, meta, req.includeUsage, runUsage, piece, abort.signal), { abort, request, promptParam: 'prompt' });
-  }
-  try {
-    const choices = new Map<number, TextChoice>();
-    for await (const ev of events) {
-      if (ev.kind === 'start') choices.set(ev.index, { index: ev.index, text: '', logprobs: null, finish_reason: null });
-      const c = choices.get(ev.index)!;
-      if (ev.kind === 'done') c.finish_reason = ev.finishReason === 'cancelled' ? null : ev.finishReason;
-      else append(c, piece(ev));
-    }
-    if (abort.signal.aborted) return clientGone();
-    const list = [...choices.values()].sort((a, b) => a.index - b.index);
-    return Response.json(textCompletion(meta, list, usage(runUsage.promptTokens, runUsage.completionTokens)));
-  } finally {
-    unlink();
-  }
+  const o = { abort, request, promptParam: 'prompt' };
+  if (req.stream) return sseResponse(completionStream(events, meta, req.includeUsage, runUsage, piece, abort.signal), o);
+  const choices = new Map<number, TextChoice>();
+  const fold = (ev: ChoiceEvent): void => {
+    if (ev.kind === 'start') choices.set(ev.index, { index: ev.index, text: '', logprobs: null, finish_reason: null });
+    const c = choices.get(ev.index)!;
+    if (ev.kind === 'done') c.finish_reason = ev.finishReason === 'cancelled' ? null : ev.finishReason;
+    else append(c, piece(ev));
+  };
+  const result = () => textCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage.promptTokens, runUsage.completionTokens));
+  return jsonResponse(events, fold, result, o);
 }
 
 async function* completionStream(

@@ -2,6 +2,8 @@
  * The OpenAI handler over Node's HTTP server (`tabserve serve`): each request becomes a Fetch API Request
  * (its signal aborts when the client goes away), the handler's Response is written back, streamed bodies
  * chunk by chunk with backpressure. The same handler answers in the browser's Service Worker.
+ * CORS is open (any origin, no credentials): a page on another origin may call a local `tabserve serve`,
+ * as it may call any OpenAI-compatible local server; preflights (OPTIONS) are answered here.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,11 +27,25 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer> |
 
 function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) return void res.end();
-  res.writeHead(status, { 'content-type': 'application/json', 'x-should-retry': 'false' });
+  res.writeHead(status, { ...CORS, 'content-type': 'application/json', 'x-should-retry': 'false' });
   res.end(JSON.stringify({ error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', param: null, code: null } }));
 }
 
+const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'retry-after, x-should-retry' };
+
+function preflight(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(204, {
+    ...CORS,
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    // the SDK sends authorization, content-type and its x-stainless-* headers: allow what is asked
+    'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+    'access-control-max-age': '600',
+  });
+  res.end();
+}
+
 async function serve(host: ModelHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'OPTIONS') return preflight(req, res);
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort(new Error('the client closed the connection'));
@@ -42,7 +58,7 @@ async function serve(host: ModelHost, req: IncomingMessage, res: ServerResponse)
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
   const request = new Request(url, { method, headers, body, signal: abort.signal });
   const response = await handle(request, host);
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), ...CORS });
   if (!response.body) return void res.end();
   const reader = response.body.getReader();
   abort.signal.addEventListener('abort', () => void reader.cancel(abort.signal.reason).catch(() => undefined));
@@ -53,8 +69,10 @@ async function serve(host: ModelHost, req: IncomingMessage, res: ServerResponse)
       if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
       if (abort.signal.aborted) break;
     }
-  } finally {
     res.end();
+  } catch (e) {
+    // the body failed after its headers went out: a dropped connection tells the client, a clean end would not
+    res.destroy(e as Error);
   }
 }
 

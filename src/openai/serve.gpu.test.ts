@@ -99,6 +99,49 @@ describe('with the openai SDK', () => {
   });
 });
 
+test('an aborted non-streamed request stops generating within a step and frees its pages', async () => {
+  const s = host.state;
+  if (s.kind !== 'ready') throw new Error('not ready');
+  const engine = s.engine;
+  const { totalPages } = engine.kvStats();
+  // count the engine's forward passes (generation calls step() greedy, prefill() otherwise)
+  let calls = 0;
+  const step = engine.step.bind(engine);
+  const prefill = engine.prefill.bind(engine);
+  engine.step = (...a) => (calls++, step(...a));
+  engine.prefill = (...a) => (calls++, prefill(...a));
+  try {
+    const ac = new AbortController();
+    // 240 tokens: more than the time the test gives it; ignore_eos keeps it going (not in the SDK's types)
+    const body = { model: 'test-model', prompt: 'Once', max_tokens: 240, temperature: 0, ignore_eos: true };
+    const answer = client.completions.create(body, { signal: ac.signal }).catch((e: unknown) => e);
+    await expect.poll(() => calls, { timeout: 30_000, interval: 5 }).toBeGreaterThan(3);
+    ac.abort();
+    expect(await answer).toBeInstanceOf(OpenAI.APIUserAbortError);
+    await expect.poll(() => engine.kvStats().freePages, { timeout: 10_000 }).toBe(totalPages);
+    const atFree = calls;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(calls).toBe(atFree); // nothing runs on after the pages came back
+    expect(calls).toBeLessThan(120);
+  } finally {
+    engine.step = step;
+    engine.prefill = prefill;
+  }
+});
+
+test('CORS: a preflight is answered and every response allows any origin', async () => {
+  const pre = await fetch(`${url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+  expect(pre.status).toBe(204);
+  expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+  expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+  expect(pre.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+  const get = await fetch(`${url}/v1/models`, { headers: { origin: 'http://example.test' } });
+  expect(get.headers.get('access-control-allow-origin')).toBe('*');
+  const missing = await fetch(`${url}/v1/nothing`);
+  expect(missing.status).toBe(404);
+  expect(missing.headers.get('access-control-allow-origin')).toBe('*');
+});
+
 describe('malformed requests', () => {
   test('200 fuzzed bodies each get a 4xx OpenAI error; a valid request still works after them', async () => {
     const rng = mulberry32(5);

@@ -33,20 +33,6 @@ export function contextCheck(promptTokens: number, maxTokens: number | undefined
 }
 
 /**
- * An AbortController that follows the request's signal (client disconnect) until unlinked. The listener
- * holds the Request itself: in Node (undici) a Request's signal stops following the signal it was made
- * with once the Request object is garbage collected.
- */
-export function linkAbort(request: Request): { abort: AbortController; unlink: () => void } {
-  const abort = new AbortController();
-  const signal = request.signal;
-  const onAbort = (): void => abort.abort(request.signal.reason);
-  if (signal.aborted) abort.abort(signal.reason);
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return { abort, unlink: () => signal.removeEventListener('abort', onAbort) };
-}
-
-/**
  * The answer to a request whose client went away before a non-streamed response was ready. Nobody reads
  * it; 499 is the conventional "client closed request" status (nginx), not an OpenAI one.
  */
