@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: builds what is missing (the CLI bundle, the built-in test model in public/models/), then serves
-// the app with Vite on http://127.0.0.1:5173 (`--port N` for another port). Works offline.
+// `npm start`: builds what is missing (the CLI bundle, the built-in test model in public/models/), builds the
+// app (dist/app: the production build, whose Service Worker precaches the app shell so it works offline),
+// then serves it with `vite preview` on http://127.0.0.1:5173 (`--port N` for another port). No network needed.
+// `--dev` serves the sources with Vite's dev server instead (hot reload, the e2e fixture pages; no precache).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,9 +26,12 @@ const model = join(ROOT, 'public', 'models', 'tabserve-test.gguf');
 if (!existsSync(model)) {
   mkdirSync(join(ROOT, 'public', 'models'), { recursive: true });
   // small llama with the built-in vocabulary and chat template: fast on any adapter
-  step([join(ROOT, 'bin', 'tabserve.js'), 'make-test-model', '--arch', 'llama', '--type', 'q8_0', '--embd', '256', '--layers', '4', '--heads', '4', '--kv-heads', '2', '--ff', '768', '--ctx', '2048', '--out', model], 'making the built-in test model');
+  step([join(ROOT, 'bin', 'tabserve.js'), 'make-test-model', '--arch', 'llama', '--type', 'q8_0', '--embd', '256', '--layers', '4', '--heads', '4', '--kv-heads', '2', '--ff', '768', '--ctx', '2048', '--out', `${model}.${process.pid}`], 'making the built-in test model');
+  renameSync(`${model}.${process.pid}`, model); // two servers may start at once (e2e): neither sees half a file
 }
-console.log(`tabserve: serving the app on http://127.0.0.1:${port}/`);
-const server = spawn(node, [vite, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: ROOT, stdio: 'inherit' });
+const dev = process.argv.includes('--dev');
+if (!dev) step([vite, 'build', '--logLevel', 'warn'], 'building the app');
+console.log(`tabserve: serving the app on http://127.0.0.1:${port}/${dev ? ' (dev server)' : ''}`);
+const server = spawn(node, [vite, ...(dev ? [] : ['preview']), '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: ROOT, stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill(sig));
 server.on('exit', (code) => process.exit(code ?? 0));

@@ -7,7 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { GpuError, openGpu, type Gpu } from '../src/gpu/device.ts';
-import { urlSource } from '../src/gguf/source.ts';
+import { blobSource, urlSource } from '../src/gguf/source.ts';
 import { handle } from '../src/openai/handler.ts';
 import { ModelHost } from '../src/openai/host.ts';
 import type { FromWorker, InferenceApi, ToWorker, WireRequest, WireResponse } from './messages.ts';
@@ -37,11 +37,11 @@ function openGpuOnce(): Promise<Gpu> {
   return gpu;
 }
 
-async function load(url: string, id: string | undefined) {
+async function load(source: string | Blob, id: string | undefined) {
   if (host) return reply({ kind: 'error', code: 'already-loaded', message: 'this Worker already serves a model; start another Worker for another model' });
   const started = (async () => {
     const g = await openGpuOnce();
-    return new ModelHost(g, await urlSource(url), id, { onProgress: (progress) => reply({ kind: 'progress', progress }) });
+    return new ModelHost(g, typeof source === 'string' ? await urlSource(source) : blobSource(source), id, { onProgress: (progress) => reply({ kind: 'progress', progress }) });
   })();
   host = started;
   try {
@@ -99,7 +99,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       }
       break;
     case 'load':
-      await load(msg.url, msg.id);
+      await load(msg.source, msg.id);
       break;
     case 'connect':
       Comlink.expose(api, msg.port);

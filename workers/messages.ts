@@ -12,7 +12,8 @@ import type { GpuInfo } from '../src/gpu/device.ts';
 /** Page -> inference Worker. */
 export type ToWorker =
   | { kind: 'probe' }
-  | { kind: 'load'; url: string; id?: string }
+  // a URL (HTTP Range reads) or a Blob / File (a model stored in OPFS, a file opened from disk)
+  | { kind: 'load'; source: string | Blob; id?: string }
   // the Worker serves InferenceApi (comlink) on `port`; the page posts the other end to the Service Worker
   | { kind: 'connect'; port: MessagePort }
   | { kind: 'stats' };

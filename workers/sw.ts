@@ -2,7 +2,7 @@
 /**
  * The Service Worker: turns same-origin `fetch('/v1/...')` and `fetch('/health')` into calls on the inference
  * Worker of a tab, over a MessagePort that tab handed us. Every other request goes to the network untouched
- * (no respondWith).
+ * (no respondWith), except the app shell, which workers/precache.ts answers from its cache (offline use).
  *
  * The browser stops an idle Service Worker after ~30 s and may kill it at any time, so nothing here is more
  * than a cache: the ports live in the tabs. When a request finds no port (first request after a restart,
@@ -12,6 +12,7 @@
  */
 import * as Comlink from 'comlink';
 import type { FromServiceWorker, InferenceApi, ToServiceWorker, WireRequest } from './messages.ts';
+import { precacheShell } from './precache.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -248,3 +249,6 @@ self.addEventListener('fetch', (e: FetchEvent) => {
   // a navigation to /v1/... has no client yet: resultingClientId is the page it will become
   e.respondWith(serve(e.request, e.clientId || e.resultingClientId));
 });
+
+// after our fetch listener: Workbox's answers only what /v1 and /health leave alone
+precacheShell();

@@ -12,8 +12,8 @@ import type { GpuInfo } from '../gpu/device.ts';
 import type { FromServiceWorker, FromWorker, ModelLink, ToServiceWorker, ToWorker } from '../../workers/messages.ts';
 
 export interface StartOptions {
-  /** URL of a GGUF file whose server answers Range requests. */
-  model: string;
+  /** URL of a GGUF file whose server answers Range requests, or the file itself (a File from OPFS or a file input). */
+  model: string | Blob;
   /** The model id clients send (default: the file name without .gguf). */
   id?: string;
   onProgress?: (p: LoadProgress) => void;
@@ -42,6 +42,12 @@ let listening = false;
 export function modelIdFromUrl(url: string): string {
   const path = new URL(url, location.href).pathname;
   return decodeURIComponent(path.split('/').pop() ?? path).replace(/\.gguf$/i, '');
+}
+
+/** The model id for a Blob: a File's name without .gguf; a bare Blob has none, so it must be given. */
+function modelIdFromFile(blob: Blob): string {
+  if (blob instanceof File) return blob.name.replace(/\.gguf$/i, '');
+  throw new Error('tabserve: a model given as a Blob needs an `id`');
 }
 
 /** Hands `to` a fresh port to each of `which` (default: every running instance); a port cannot be shared. */
@@ -121,14 +127,15 @@ function kvStats(worker: Worker): Promise<KvStats | null> {
 export async function startTabserve(opts: StartOptions): Promise<Tabserve> {
   const container = navigator.serviceWorker;
   if (!container) throw new Error('tabserve: Service Workers are unavailable here (they need a secure context: https or localhost)');
-  const id = opts.id ?? modelIdFromUrl(opts.model);
+  const id = opts.id ?? (typeof opts.model === 'string' ? modelIdFromUrl(opts.model) : modelIdFromFile(opts.model));
   if ([...instances].some((i) => i.id === id)) throw new Error(`tabserve: this page already serves a model with id "${id}"`);
 
   listen(container);
   const worker = new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: `tabserve ${id}` });
   const ready = modelReady(worker, opts.onProgress);
   ready.catch(() => {}); // awaited below; this keeps an early failure from being reported as unhandled
-  worker.postMessage({ kind: 'load', url: new URL(opts.model, location.href).href, id } satisfies ToWorker);
+  const source = typeof opts.model === 'string' ? new URL(opts.model, location.href).href : opts.model;
+  worker.postMessage({ kind: 'load', source, id } satisfies ToWorker);
   const instance: Instance = { id, worker };
   const stop = () => {
     if (!instances.delete(instance)) return;
