@@ -4,7 +4,7 @@
 // then serves it with `vite preview` on http://127.0.0.1:5173 (`--port N` for another port). No network needed.
 // `--dev` serves the sources with Vite's dev server instead (hot reload, the e2e fixture pages; no precache).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './gpu-env.mjs';
 
