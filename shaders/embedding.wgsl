@@ -6,10 +6,10 @@
 // W is read as raw u32 words through the decoders of ggml_types.wgsl (prepended by the wrapper).
 
 override WG: u32 = 256;   // invocations per workgroup
-override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 8 Q8_0, 30 BF16
+override WTYPE: u32 = 0u; // GGML type id: one of those weight_at decodes (ggml_types.wgsl)
 
 struct Params {
-  n: u32,         // row length, in elements (a multiple of 32 for Q4_0 / Q8_0)
+  n: u32,         // row length, in elements (a multiple of the type's block: 32, or 256 for K-quants)
   m: u32,         // tokens
   w_offset: u32,  // start of table row row_lo in the `w` binding, in bytes (a multiple of 4)
   row_bytes: u32, // bytes per table row

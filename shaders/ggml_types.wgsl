@@ -18,7 +18,27 @@ fn i8_at(p: u32) -> f32 { // sign-extends the byte
   return f32(bitcast<i32>(byte_at(p) << 24u) >> 24u);
 }
 
-// Element i of the row starting at byte `row`, for GGML type `t` (0 F32, 1 F16, 2 Q4_0, 8 Q8_0, 30 BF16).
+// K-quant six-bit (scale, min) of sub-block s (0..7) from the 12 scale bytes at q (Q4_K, Q5_K):
+// bytes 0..3 hold scales 0..3, bytes 4..7 mins 0..3 (six bits each); bytes 8..11 hold the low four bits of
+// scales 4..7 (low nibble) and mins 4..7 (high nibble), whose top two bits are bits 6..7 of bytes 0..7.
+fn scale_min_k4(q: u32, s: u32) -> vec2<f32> {
+  if (s < 4u) {
+    return vec2<f32>(f32(byte_at(q + s) & 63u), f32(byte_at(q + s + 4u) & 63u));
+  }
+  let lo = byte_at(q + s + 4u);
+  return vec2<f32>(f32((lo & 15u) | ((byte_at(q + s - 4u) >> 6u) << 4u)), f32((lo >> 4u) | ((byte_at(q + s) >> 6u) << 4u)));
+}
+
+// The u32 at byte p, p even but not necessarily a multiple of 4 (Q5_0 / Q5_1 fifth bits).
+fn u32_at_even(p: u32) -> u32 {
+  if ((p & 2u) == 0u) {
+    return w[p >> 2u];
+  }
+  return (w[p >> 2u] >> 16u) | (w[(p >> 2u) + 1u] << 16u); // the high half of one word, the low half of the next
+}
+
+// Element i of the row starting at byte `row`, for GGML type `t` (ids as ggml.h: 0 F32, 1 F16, 2 Q4_0,
+// 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16). Layouts: src/gguf/quant.ts, kquant.ts.
 fn weight_at(t: u32, row: u32, i: u32) -> f32 {
   switch t {
     case 0u: { return bitcast<f32>(w[(row >> 2u) + i]); }
@@ -34,6 +54,47 @@ fn weight_at(t: u32, row: u32, i: u32) -> f32 {
       let q = byte_at(p + 2u + j % 16u);
       let nib = select(q & 15u, q >> 4u, j >= 16u);
       return f16_at(p) * (f32(nib) - 8.0);
+    }
+    case 3u: { // Q4_1 block: f16 scale d, f16 min m, nibbles as Q4_0; x = d q + m
+      let p = row + (i / 32u) * 20u;
+      let j = i % 32u;
+      let q = (byte_at(p + 4u + j % 16u) >> ((j / 16u) * 4u)) & 15u;
+      return f16_at(p) * f32(q) + f16_at(p + 2u);
+    }
+    case 6u: { // Q5_0 block: f16 scale, u32 of fifth bits, nibbles as Q4_0; x = d (q - 16)
+      let p = row + (i / 32u) * 22u;
+      let j = i % 32u;
+      let q = ((byte_at(p + 6u + j % 16u) >> ((j / 16u) * 4u)) & 15u) | (((u32_at_even(p + 2u) >> j) & 1u) << 4u);
+      return f16_at(p) * (f32(q) - 16.0);
+    }
+    case 7u: { // Q5_1 block: f16 scale, f16 min, u32 of fifth bits, nibbles; x = d q + m
+      let p = row + (i / 32u) * 24u;
+      let j = i % 32u;
+      let q = ((byte_at(p + 8u + j % 16u) >> ((j / 16u) * 4u)) & 15u) | (((u32_at_even(p + 4u) >> j) & 1u) << 4u);
+      return f16_at(p) * f32(q) + f16_at(p + 2u);
+    }
+    case 12u, 13u: { // Q4_K / Q5_K super-block of 256: element 64g + 32h + l is nibble h of qs[32g + l]
+      let big = t == 13u;
+      let p = row + (i / 256u) * select(144u, 176u, big);
+      let e = i % 256u;
+      let s = e / 32u; // sub-block
+      let l = e % 32u;
+      let sm = scale_min_k4(p + 4u, s);
+      var q = (byte_at(p + select(16u, 48u, big) + 32u * (s / 2u) + l) >> ((s % 2u) * 4u)) & 15u;
+      if (big) {
+        q |= ((byte_at(p + 16u + l) >> s) & 1u) << 4u; // fifth bit: bit s of qh[l]
+      }
+      return f16_at(p) * sm.x * f32(q) - f16_at(p + 2u) * sm.y;
+    }
+    case 14u: { // Q6_K super-block of 256: ql[128], qh[64], 16 x i8 scales, f16 d at 208
+      let p = row + (i / 256u) * 210u;
+      let e = i % 256u;
+      let n = e / 128u;
+      let c = (e / 32u) % 4u;
+      let l = e % 32u;
+      let lo = (byte_at(p + 64u * n + 32u * (c % 2u) + l) >> (4u * (c / 2u))) & 15u;
+      let hi = (byte_at(p + 128u + 32u * n + l) >> (2u * c)) & 3u;
+      return f16_at(p + 208u) * i8_at(p + 192u + e / 16u) * (f32(lo | (hi << 4u)) - 32.0);
     }
     default: { return 0.0; }
   }

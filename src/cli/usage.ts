@@ -3,7 +3,10 @@ export const USAGE = `usage: tabserve <command> [options]
 commands:
   make-test-model   write a GGUF v3 model with deterministic random weights
       --arch llama|qwen2|qwen3      architecture (default llama)
-      --type f32|f16|bf16|q8_0|q4_0 type of the 2-D weights; norms and biases stay f32 (default f32)
+      --type TYPE                   type of the 2-D weights; norms and biases stay f32 (default f32):
+                    f32 f16 bf16; q8_0 q4_0 q4_1 q5_0 q5_1 (--embd and --ff multiples of 32);
+                    q4_k q5_k q6_k (multiples of 256); q4_k_m, laid out as llama.cpp's Q4_K_M: Q4_K, with
+                    Q6_K for output.weight and for attn_v and ffn_down in about half the layers (multiples of 256)
       --out FILE.gguf               where to write (required)
       --embd N      width of the residual stream (default 256)
       --layers N    transformer blocks (default 2)

@@ -94,10 +94,26 @@ describe('bad GGUF files are refused with the file, tensor and reason', () => {
 
   test('unsupported tensor type', async () => {
     const { metadata, tensors } = base();
+    const bytes = patchType(new Uint8Array(await file(metadata, tensors).arrayBuffer()), 'blk.0.attn_k.weight', 10); // Q2_K
+    const e = await refusal(new Blob([bytes]));
+    expect(e.tensor).toBe('blk.0.attn_k.weight');
+    expect(e.message).toMatch(/unsupported tensor type Q2_K \(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K\)/);
+  });
+
+  test('an IQ type is named as unsupported too', async () => {
+    const { metadata, tensors } = base();
+    const bytes = patchType(new Uint8Array(await file(metadata, tensors).arrayBuffer()), 'blk.1.ffn_down.weight', 23); // IQ4_XS
+    const e = await refusal(new Blob([bytes]));
+    expect(e.tensor).toBe('blk.1.ffn_down.weight');
+    expect(e.message).toMatch(/unsupported tensor type IQ4_XS \(supported: .*Q6_K\)/);
+  });
+
+  test('K-quant rows that are not whole 256-element super-blocks', async () => {
+    const { metadata, tensors } = base(); // attn_k is [64, 32]: 2048 elements, 8 super-blocks in all, but rows of 64
     const bytes = patchType(new Uint8Array(await file(metadata, tensors).arrayBuffer()), 'blk.0.attn_k.weight', 12); // Q4_K
     const e = await refusal(new Blob([bytes]));
     expect(e.tensor).toBe('blk.0.attn_k.weight');
-    expect(e.message).toMatch(/unsupported tensor type Q4_K \(supported: F32, F16, BF16, Q8_0, Q4_0\)/);
+    expect(e.message).toContain('rows of 64 elements are not whole Q4_K blocks of 256');
   });
 
   test('missing metadata', async () => {

@@ -1,67 +1,15 @@
 /**
  * CPU conversions between f32 and the GGUF weight types tabserve writes and reads:
- * F16, BF16, Q8_0 and Q4_0. These follow ggml's reference (non-SIMD) routines so that a file we
- * quantize is read by llama.cpp exactly as we read it back, and they are the CPU twins the GPU
- * dequantizing kernels are checked against.
+ * F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 here, and the K-quants Q4_K, Q5_K, Q6_K in kquant.ts.
+ * Decoders follow ggml's block layouts so that a file we quantize is read by llama.cpp exactly as we
+ * read it back, and they are the CPU twins the GPU dequantizing kernels are checked against.
+ * F16/BF16/Q8_0/Q4_0 encode as ggml's reference routines do; the others use our own encoders.
  */
 import { GgmlType, ggmlTypeName, tensorBytes } from './ggml.ts';
+import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './half.ts';
+import { dequantizeQ45K, dequantizeQ6K, quantizeQ45K, quantizeQ6K } from './kquant.ts';
 
-const scratchF32 = new Float32Array(1);
-const scratchU32 = new Uint32Array(scratchF32.buffer);
-
-/** f32 -> IEEE half bits, round to nearest even (overflow to inf, underflow through subnormals). */
-export function f32ToF16Bits(v: number): number {
-  scratchF32[0] = v;
-  const x = scratchU32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15; // rebiased exponent
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000; // make the implicit bit explicit
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // a carry into the exponent is correct
-  return sign | half;
-}
-
-let f16Table: Float32Array | undefined;
-/** IEEE half bits -> f32 (table of all 65536 values, built on first use). */
-export function f16BitsToF32(h: number): number {
-  if (!f16Table) {
-    f16Table = new Float32Array(65536);
-    for (let i = 0; i < 65536; i++) {
-      const s = i & 0x8000 ? -1 : 1;
-      const e = (i >>> 10) & 0x1f;
-      const m = i & 0x3ff;
-      f16Table[i] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
-    }
-  }
-  return f16Table[h & 0xffff];
-}
-
-/** f32 -> bfloat16 bits, round to nearest even (as ggml_compute_fp32_to_bf16). */
-export function f32ToBf16Bits(v: number): number {
-  scratchF32[0] = v;
-  const u = scratchU32[0];
-  if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 64) & 0xffff; // quiet NaN
-  return ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16) & 0xffff;
-}
-
-export function bf16BitsToF32(b: number): number {
-  scratchU32[0] = (b & 0xffff) << 16;
-  return scratchF32[0];
-}
+export { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './half.ts';
 
 /** Round half away from zero, as C's roundf. */
 const roundf = (v: number) => Math.sign(v) * Math.round(Math.abs(v));
@@ -114,6 +62,17 @@ export function quantize(type: GgmlType, src: Float32Array): Uint8Array {
         }
       }
       return out;
+    case GgmlType.Q4_1:
+    case GgmlType.Q5_0:
+    case GgmlType.Q5_1:
+      quantizeLegacy(type, src, out);
+      return out;
+    case GgmlType.Q4_K:
+      return quantizeQ45K(src, 15);
+    case GgmlType.Q5_K:
+      return quantizeQ45K(src, 31);
+    case GgmlType.Q6_K:
+      return quantizeQ6K(src);
     default:
       throw new Error(`cannot quantize to ${ggmlTypeName(type)}`);
   }
@@ -151,7 +110,77 @@ export function dequantize(type: GgmlType, bytes: Uint8Array, elems: number): Fl
         }
       }
       return out;
+    case GgmlType.Q4_1:
+    case GgmlType.Q5_0:
+    case GgmlType.Q5_1:
+      dequantizeLegacy(type, bytes, out);
+      return out;
+    case GgmlType.Q4_K:
+      return dequantizeQ45K(bytes, elems, 15);
+    case GgmlType.Q5_K:
+      return dequantizeQ45K(bytes, elems, 31);
+    case GgmlType.Q6_K:
+      return dequantizeQ6K(bytes, elems);
     default:
       throw new Error(`cannot dequantize ${ggmlTypeName(type)}`);
+  }
+}
+
+/**
+ * Q4_1, Q5_0, Q5_1: blocks of 32 elements; element j (0..15) sits in the low nibble of qs[j] and element
+ * j + 16 in its high nibble; Q5 types keep the fifth bit of element i in bit i of a u32 qh.
+ *   Q4_1, 20 bytes: d f16 @0, m f16 @2, qs[16] @4;           x = d * q + m,   q in 0..15
+ *   Q5_0, 22 bytes: d f16 @0, qh u32 @2, qs[16] @6;          x = d * (q - 16), q in 0..31
+ *   Q5_1, 24 bytes: d f16 @0, m f16 @2, qh u32 @4, qs[16] @8; x = d * q + m,   q in 0..31
+ */
+const LEGACY = {
+  [GgmlType.Q4_1]: { bytes: 20, qh: -1, qs: 4, nmax: 15, min: true },
+  [GgmlType.Q5_0]: { bytes: 22, qh: 2, qs: 6, nmax: 31, min: false },
+  [GgmlType.Q5_1]: { bytes: 24, qh: 4, qs: 8, nmax: 31, min: true },
+} as const;
+
+/** Our encoder: with a min, d spans min..max; without, the value of largest magnitude takes q = 0 (-16 d). */
+function quantizeLegacy(type: keyof typeof LEGACY, src: Float32Array, out: Uint8Array): void {
+  const L = LEGACY[type];
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let b = 0; b < src.length / 32; b++) {
+    const x = src.subarray(b * 32, b * 32 + 32);
+    const p = b * L.bytes;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let vmax = 0; // value of largest magnitude
+    for (const v of x) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+      if (Math.abs(v) > Math.abs(vmax)) vmax = v;
+    }
+    const dBits = f32ToF16Bits(L.min ? (hi - lo) / L.nmax : vmax / -16);
+    const d = f16BitsToF32(dBits);
+    const mBits = f32ToF16Bits(lo);
+    const base = L.min ? f16BitsToF32(mBits) : -16 * d; // the value q = 0 decodes to
+    view.setUint16(p, dBits, true);
+    if (L.min) view.setUint16(p + 2, mBits, true);
+    let qh = 0;
+    for (let j = 0; j < 32; j++) {
+      const q = d !== 0 ? Math.min(L.nmax, Math.max(0, Math.round((x[j] - base) / d))) : L.min ? 0 : 16;
+      out[p + L.qs + (j & 15)] |= (q & 15) << (j < 16 ? 0 : 4);
+      qh |= (q >> 4) << j;
+    }
+    if (L.qh >= 0) view.setUint32(p + L.qh, qh >>> 0, true);
+  }
+}
+
+function dequantizeLegacy(type: keyof typeof LEGACY, bytes: Uint8Array, out: Float32Array): void {
+  const L = LEGACY[type];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let b = 0; b < out.length / 32; b++) {
+    const p = b * L.bytes;
+    const d = f16BitsToF32(view.getUint16(p, true));
+    const m = L.min ? f16BitsToF32(view.getUint16(p + 2, true)) : 0;
+    const qh = L.qh >= 0 ? view.getUint32(p + L.qh, true) : 0;
+    for (let j = 0; j < 32; j++) {
+      const q = ((bytes[p + L.qs + (j & 15)] >> (j < 16 ? 0 : 4)) & 15) | (((qh >>> j) & 1) << 4);
+      out[b * 32 + j] = L.min ? d * q + m : d * (q - 16);
+    }
   }
 }

@@ -2,9 +2,10 @@
  * The embedding kernel checked against its CPU twin for every table type: single tokens, ~70 tokens
  * with repeated ids, a table part at a non-zero byte offset, a table split by rows (tokens outside the
  * part must keep what y held before), and more elements than one dispatch dimension holds.
- * Dequantizing is exact in f32 (an f16 scale times an 8-bit integer), so the GPU must match bit for bit.
+ * Dequantizing is exact in f32 (f16 scales times small integers fit in 24 bits; Q4_1/Q5_1/K-quant mins add
+ * one rounding, the same in any order), so the GPU must match bit for bit.
  */
-import { GgmlType, ggmlTypeName } from '../gguf/ggml.ts';
+import { GgmlType, TYPE_LAYOUT, ggmlTypeName } from '../gguf/ggml.ts';
 import { quantize } from '../gguf/quant.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
@@ -27,17 +28,17 @@ export function embeddingCases(seed: number, random = 1): EmbeddingCase[] {
   const cases: EmbeddingCase[] = [];
   const rng = mulberry32(seed);
   for (const type of WEIGHT_TYPES) {
-    const q = type === GgmlType.Q8_0 || type === GgmlType.Q4_0;
-    cases.push({ type, m: 1, n: 32, vocab: 3, rowLo: 0, rows: 3, offset: 0 });
-    cases.push({ type, m: 70, n: q ? 96 : 33, vocab: 50, rowLo: 0, rows: 50, offset: 64 });
-    cases.push({ type, m: 40, n: q ? 64 : 17, vocab: 60, rowLo: 25, rows: 20, offset: 32 }); // split table
+    const blk = TYPE_LAYOUT[type]!.blockElems; // 1 (floats), 32, or 256 (K-quants)
+    cases.push({ type, m: 1, n: Math.max(32, blk), vocab: 3, rowLo: 0, rows: 3, offset: 0 });
+    cases.push({ type, m: 70, n: blk === 1 ? 33 : 3 * blk, vocab: 50, rowLo: 0, rows: 50, offset: 64 });
+    cases.push({ type, m: 40, n: blk === 1 ? 17 : 2 * blk, vocab: 60, rowLo: 25, rows: 20, offset: 32 }); // split table
     for (let i = 0; i < random; i++) {
       const vocab = 1 + Math.floor(rng() * 300);
       const rowLo = Math.floor(rng() * vocab);
       cases.push({
         type,
         m: 1 + Math.floor(rng() * 70),
-        n: q ? 32 * (1 + Math.floor(rng() * 40)) : 1 + Math.floor(rng() * 1200),
+        n: blk === 1 ? 1 + Math.floor(rng() * 1200) : blk * (1 + Math.floor(rng() * (blk === 256 ? 5 : 40))),
         vocab,
         rowLo,
         rows: 1 + Math.floor(rng() * (vocab - rowLo)),

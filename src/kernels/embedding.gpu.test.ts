@@ -17,5 +17,10 @@ kernelSuite('embedding', {
     ['table offset ignored', typeCases(GgmlType.BF16), 'let row = params.w_offset + (id - params.row_lo)', 'let row = 0u + (id - params.row_lo)'],
     ['token taken from the element index', typeCases(GgmlType.F32), 'let id = ids[t];', 'let id = ids[i % params.m];'],
     ['spilled workgroups recompute the wrong index', spillCase, 'let e = (wg.x + wg.y * nwg.x) * WG + lid;', 'let e = wg.x * WG + lid;'],
+    ['Q4_1 high nibble read for elements 0..15', typeCases(GgmlType.Q4_1), '(byte_at(p + 4u + j % 16u) >> ((j / 16u) * 4u))', '(byte_at(p + 4u + j % 16u) >> 4u)'],
+    ['Q5_0 fifth bits read from the wrong offset', typeCases(GgmlType.Q5_0), 'u32_at_even(p + 2u)', 'u32_at_even(p + 4u)'],
+    ['Q4_K high-nibble sub-blocks read the low nibble', typeCases(GgmlType.Q4_K), '>> ((s % 2u) * 4u)', '>> 0u'],
+    ['Q5_K super-blocks taken as Q4_K-sized', typeCases(GgmlType.Q5_K), 'select(144u, 176u, big)', '144u'],
+    ['Q6_K scale per 32 elements instead of 16', typeCases(GgmlType.Q6_K), 'i8_at(p + 192u + e / 16u)', 'i8_at(p + 192u + e / 32u)'],
   ],
 });

@@ -2,7 +2,7 @@
  * The matmul kernel checked against its CPU twin for every weight type, on shapes around the block and
  * workgroup sizes, several tokens, a weight at a non-zero offset, and more rows than one dispatch dimension.
  */
-import { GgmlType, ggmlTypeName } from '../gguf/ggml.ts';
+import { GgmlType, TYPE_LAYOUT, ggmlTypeName } from '../gguf/ggml.ts';
 import { dequantize, quantize } from '../gguf/quant.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
@@ -22,12 +22,14 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   const cases: MatmulCase[] = [];
   const rng = mulberry32(seed);
   for (const type of WEIGHT_TYPES) {
-    const q = type === GgmlType.Q8_0 || type === GgmlType.Q4_0;
-    cases.push({ type, m: 1, k: 32, n: 1, offset: 0 });
-    cases.push({ type, m: 3, k: q ? 96 : 33, n: 67, offset: 64 });
-    cases.push({ type, m: 2, k: q ? 4096 : 4097, n: 5, offset: 32 });
+    const blk = TYPE_LAYOUT[type]!.blockElems; // 1 (floats), 32, or 256 (K-quants)
+    const kq = blk === 256;
+    cases.push({ type, m: 1, k: Math.max(32, blk), n: 1, offset: 0 });
+    // rows not a multiple of the workgroup; for K-quants 3 super-blocks per row, more than one per invocation
+    cases.push({ type, m: 3, k: blk === 1 ? 33 : 3 * blk, n: 67, offset: 64 });
+    cases.push({ type, m: 2, k: blk === 1 ? 4097 : 4096, n: 5, offset: 32 });
     for (let i = 0; i < random; i++) {
-      const k = q ? 32 * (1 + Math.floor(rng() * 40)) : 1 + Math.floor(rng() * 1200);
+      const k = blk === 1 ? 1 + Math.floor(rng() * 1200) : kq ? 256 * (1 + Math.floor(rng() * 6)) : 32 * (1 + Math.floor(rng() * 40));
       cases.push({ type, m: 1 + Math.floor(rng() * 4), k, n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
     }
   }

@@ -12,7 +12,10 @@ import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 export const MATMUL_CODE = GGML_TYPES_WGSL + MATMUL_WGSL;
 
 /** Weight types the kernels decode (matmul and embedding). */
-export const WEIGHT_TYPES: readonly GgmlType[] = [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0];
+export const WEIGHT_TYPES: readonly GgmlType[] = [
+  GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
+  GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, // K-quants: rows a multiple of 256
+];
 
 export interface MatmulArgs {
   type: GgmlType; // type of W

@@ -26,9 +26,6 @@ function entry(e: Omit<CatalogEntry, 'supported' | 'why'> & { why?: string }): C
   return why ? { ...e, supported: false, why } : { ...e, supported: true };
 }
 
-// llama.cpp stores the output matrix (the token embedding when it is tied) of a Q4_0 file as Q6_K when the
-// model width is a multiple of 256 (2048 for Llama 3.2 1B); narrower models keep it at Q8_0.
-const Q6K_OUTPUT = 'its Q4_0 file keeps the output weights in Q6_K, and Q6_K weights are not supported yet';
 
 export const CATALOG: readonly CatalogEntry[] = [
   entry({ id: 'smollm2-135m-instruct-q8_0', name: 'SmolLM2 135M Instruct (Q8_0)', arch: 'llama', quant: 'Q8_0', bytes: 145_000_000, url: `${HF}/bartowski/SmolLM2-135M-Instruct-GGUF/resolve/main/SmolLM2-135M-Instruct-Q8_0.gguf` }),
@@ -42,7 +39,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry({ id: 'qwen3-0.6b-q8_0', name: 'Qwen3 0.6B (Q8_0)', arch: 'qwen3', quant: 'Q8_0', bytes: 639_446_688, url: `${HF}/Qwen/Qwen3-0.6B-GGUF/resolve/main/Qwen3-0.6B-Q8_0.gguf` }),
   entry({ id: 'qwen3-0.6b-q4_k_m', name: 'Qwen3 0.6B (Q4_K_M)', arch: 'qwen3', quant: 'Q4_K_M', bytes: 396_705_472, url: `${HF}/unsloth/Qwen3-0.6B-GGUF/resolve/main/Qwen3-0.6B-Q4_K_M.gguf` }),
   entry({ id: 'llama-3.2-1b-instruct-q8_0', name: 'Llama 3.2 1B Instruct (Q8_0)', arch: 'llama', quant: 'Q8_0', bytes: 1_321_000_000, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q8_0.gguf` }),
-  entry({ id: 'llama-3.2-1b-instruct-q4_0', name: 'Llama 3.2 1B Instruct (Q4_0)', arch: 'llama', quant: 'Q4_0', bytes: 771_000_000, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_0.gguf`, why: Q6K_OUTPUT }),
+  entry({ id: 'llama-3.2-1b-instruct-q4_0', name: 'Llama 3.2 1B Instruct (Q4_0)', arch: 'llama', quant: 'Q4_0', bytes: 771_000_000, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_0.gguf` }),
   entry({ id: 'llama-3.2-1b-instruct-q4_k_m', name: 'Llama 3.2 1B Instruct (Q4_K_M)', arch: 'llama', quant: 'Q4_K_M', bytes: 807_694_464, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf` }),
 ];
 

@@ -9,7 +9,7 @@ import { TYPE_LAYOUT, ggmlTypeName } from '../gguf/ggml.ts';
 import type { GgufHeader } from '../gguf/source.ts';
 import { ARCHS, isArch } from '../model/hparams.ts';
 
-/** Weight types the engine reads: F32, F16, BF16, Q8_0, Q4_0 today. */
+/** Weight types the engine reads (TYPE_LAYOUT): F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K. */
 export const SUPPORTED_TYPES: readonly string[] = Object.values(TYPE_LAYOUT).map((l) => l.name);
 
 function list(names: readonly string[]): string {

@@ -4,7 +4,7 @@
  * dims are in ggml order ([row length, rows]).
  */
 import { GgufError } from '../gguf/errors.ts';
-import { ggmlTypeName } from '../gguf/ggml.ts';
+import { TYPE_LAYOUT, ggmlTypeName } from '../gguf/ggml.ts';
 import type { GgufHeader } from '../gguf/source.ts';
 import { WEIGHT_TYPES } from '../kernels/matmul.ts';
 import type { HParams } from './hparams.ts';
@@ -63,6 +63,11 @@ export function checkTensors(file: GgufHeader, hp: HParams): TensorSpec[] {
     }
     if (!WEIGHT_TYPES.includes(info.type)) {
       throw new GgufError(name, `unsupported tensor type ${ggmlTypeName(info.type)} (supported: ${WEIGHT_TYPES.map(ggmlTypeName).join(', ')})`, spec.name);
+    }
+    // kernels decode whole blocks per row (and matrices are split into parts by whole rows)
+    const block = TYPE_LAYOUT[info.type]?.blockElems ?? 1;
+    if (info.dims[0] % block !== 0) {
+      throw new GgufError(name, `rows of ${info.dims[0]} elements are not whole ${ggmlTypeName(info.type)} blocks of ${block}`, spec.name);
     }
     present.push(spec);
   }

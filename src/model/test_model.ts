@@ -3,17 +3,40 @@
  * llama.cpp expects for llama / qwen2 / qwen3, and a real or built-in vocabulary.
  * Every tensor's values depend only on (seed, tensor name), not on the order they are made in.
  */
-import { GgmlType } from '../gguf/ggml.ts';
+import { GgmlType, TYPE_LAYOUT } from '../gguf/ggml.ts';
 import { quantize } from '../gguf/quant.ts';
 import { meta, writeGguf, type MetaEntry, type TensorToWrite } from '../gguf/writer.ts';
 import { fillNormal, hashString, mulberry32 } from '../util/rng.ts';
 import { ARCH_TRAITS, ARCHS, isArch, type Arch } from './hparams.ts';
 
-export const WEIGHT_TYPES = { f32: GgmlType.F32, f16: GgmlType.F16, bf16: GgmlType.BF16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 } as const;
+/** --type values: the type of every 2-D weight, except q4_k_m, a mix laid out as llama.cpp's Q4_K_M (mixType). */
+export const WEIGHT_TYPES = {
+  f32: GgmlType.F32, f16: GgmlType.F16, bf16: GgmlType.BF16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0, q4_1: GgmlType.Q4_1,
+  q5_0: GgmlType.Q5_0, q5_1: GgmlType.Q5_1, q4_k: GgmlType.Q4_K, q5_k: GgmlType.Q5_K, q6_k: GgmlType.Q6_K, q4_k_m: GgmlType.Q4_K,
+} as const;
 export type WeightTypeName = keyof typeof WEIGHT_TYPES;
 
-// general.file_type values (llama_ftype) for the types above
-const FILE_TYPE: Record<WeightTypeName, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32 };
+// general.file_type values (llama_ftype) for the types above; a single K type is written as its _S/plain ftype
+const FILE_TYPE: Record<WeightTypeName, number> = {
+  f32: 0, f16: 1, q4_0: 2, q4_1: 3, q8_0: 7, q5_0: 8, q5_1: 9, q4_k: 14, q4_k_m: 15, q5_k: 16, q6_k: 18, bf16: 32,
+};
+
+/** llama.cpp's rule for the layers that get more bits in a _M mix: the first and last eighth, and every third between. */
+export function useMoreBits(layer: number, layers: number): boolean {
+  const eighth = Math.floor(layers / 8);
+  return layer < eighth || layer >= Math.floor((7 * layers) / 8) || (layer - eighth) % 3 === 2;
+}
+
+/**
+ * The type of 2-D weight `name` in a Q4_K_M file, as llama.cpp's quantizer chooses it for llama-like
+ * models: Q6_K for output.weight (and for token_embd.weight when the embeddings are tied, since it then
+ * is the output matrix), Q6_K for attn_v and ffn_down in the layers useMoreBits picks, Q4_K elsewhere.
+ */
+export function q4kmType(name: string, layers: number, tied: boolean): GgmlType {
+  if (name === 'output.weight' || (tied && name === 'token_embd.weight')) return GgmlType.Q6_K;
+  const m = /^blk\.(\d+)\.(attn_v|ffn_down)\.weight$/.exec(name);
+  return m && useMoreBits(Number(m[1]), layers) ? GgmlType.Q6_K : GgmlType.Q4_K;
+}
 
 export interface TestModelOptions {
   arch: Arch;
@@ -50,8 +73,8 @@ export function validateTestModelOptions(o: Omit<TestModelOptions, 'vocab'>): vo
   if (o.embd % o.heads !== 0) fail(`--heads ${o.heads} does not divide --embd ${o.embd}`);
   if (o.heads % o.kvHeads !== 0) fail(`--kv-heads ${o.kvHeads} does not divide --heads ${o.heads}`);
   if ((o.embd / o.heads) % 2 !== 0) fail(`head size ${o.embd / o.heads} (embd / heads) must be even for RoPE`);
-  const block = o.type === 'q8_0' || o.type === 'q4_0' ? 32 : 1;
   if (o.ropeFreqs && o.arch !== 'llama') fail(`--rope-freqs is for --arch llama (llama3 rope scaling), not ${o.arch}`);
+  const block = TYPE_LAYOUT[WEIGHT_TYPES[o.type]]!.blockElems; // every row (embd or ff long) is whole blocks
   if (o.embd % block !== 0 || o.ff % block !== 0) fail(`--type ${o.type} needs --embd and --ff to be multiples of ${block}`);
 }
 
@@ -89,7 +112,8 @@ export function buildTestModel(o: TestModelOptions): { metadata: Record<string, 
   // dims in ggml order [row length (inputs), rows (outputs)]; std 1/sqrt(inputs) keeps activations near unit scale
   const add = (name: string, dims: number[], std: number, mean = 0) => {
     const values = fillNormal(new Float32Array(dims.reduce((x, y) => x * y, 1)), mulberry32(hashString(name, o.seed)), std, mean);
-    const type = dims.length === 1 ? GgmlType.F32 : weightType; // norms and biases stay f32, as llama.cpp's converters do
+    // norms and biases stay f32, as llama.cpp's converters do
+    const type = dims.length === 1 ? GgmlType.F32 : o.type === 'q4_k_m' ? q4kmType(name, o.layers, o.tiedEmbeddings) : weightType;
     tensors.push({ name, dims, type, data: quantize(type, values) });
   };
   const matrix = (name: string, inputs: number, outputs: number) => add(name, [inputs, outputs], 1 / Math.sqrt(inputs));

@@ -1,7 +1,8 @@
 /**
  * Streaming a model's tensors from a ByteSource into GPU buffers, chunk by chunk, with progress.
  * Matrices keep their GGUF type (the kernels dequantize); a matrix larger than one storage binding is
- * split by rows into parts. Vectors (norms, biases, rope factors) are decoded to f32, which the
+ * split by rows into parts. A part is whole rows and a row is whole blocks (32 elements, or 256-element
+ * super-blocks for K-quants: checkTensors refuses other row lengths), so no block straddles two parts. Vectors (norms, biases, rope factors) are decoded to f32, which the
  * element-wise kernels read.
  */
 import { GgufError } from '../gguf/errors.ts';
