@@ -17,7 +17,7 @@ import { openGgufFile } from '../gguf/node_file.ts';
 import { CpuModel } from '../reference/cpu_forward.ts';
 import { llamaCppReference } from '../reference/llama_cpp.ts';
 import { blobSource } from '../gguf/source.ts';
-import { argmax, makeModel, maxAbsDiff, randomPrompt, type ModelCase } from '../testing/models.ts';
+import { argmax, makeModel, maxAbsDiff, randomPrompt, worstRelative, type ModelCase } from '../testing/models.ts';
 import { Engine } from './engine.ts';
 
 let gpu: Gpu;
@@ -37,21 +37,6 @@ const cases: ModelCase[] = [
   { name: 'qwen2 q5_0 GQA', args: ['--arch', 'qwen2', '--type', 'q5_0'] },
   { name: 'qwen3 q5_1 GQA', args: ['--arch', 'qwen3', '--type', 'q5_1'] },
 ];
-
-/** Max over positions of max|a - b| / max|b|. */
-function worstRelative(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): number {
-  let worst = 0;
-  for (let p = 0; p < b.length; p++) {
-    let d = 0;
-    let m = 0;
-    for (let t = 0; t < b[p].length; t++) {
-      d = Math.max(d, Math.abs(a[p][t] - b[p][t]));
-      m = Math.max(m, Math.abs(b[p][t]));
-    }
-    worst = Math.max(worst, d / m);
-  }
-  return worst;
-}
 
 test('the q4_k_m file is the mix llama.cpp makes: Q6_K output and half the attn_v / ffn_down, Q4_K elsewhere', async () => {
   const types = (await openGgufFile(makeModel(cases[3]))).tensors;

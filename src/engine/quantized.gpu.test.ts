@@ -10,7 +10,7 @@ import { openTestGpu } from '../gpu/node_testing.ts';
 import { fileSource } from '../gguf/node_source.ts';
 import { CpuModel } from '../reference/cpu_forward.ts';
 import { llamaCppReference } from '../reference/llama_cpp.ts';
-import { argmax, makeModel, randomPrompt, type ModelCase } from '../testing/models.ts';
+import { argmax, makeModel, randomPrompt, worstRelative, type ModelCase } from '../testing/models.ts';
 import { Engine } from './engine.ts';
 
 let gpu: Gpu;
@@ -34,17 +34,7 @@ describe.each(cases)('$name', (c) => {
     try {
       const ids = randomPrompt(engine.hp.nVocab, 64, 11, c.bos);
       const ours = await engine.prefillAll(engine.createSequence(), ids);
-      const cpu = (await CpuModel.load(path)).forward(ids);
-      let worst = 0; // max over positions of max|gpu - cpu| / max|cpu|
-      for (let p = 0; p < ids.length; p++) {
-        let d = 0;
-        let m = 0;
-        for (let t = 0; t < cpu[p].length; t++) {
-          d = Math.max(d, Math.abs(ours[p][t] - cpu[p][t]));
-          m = Math.max(m, Math.abs(cpu[p][t]));
-        }
-        worst = Math.max(worst, d / m);
-      }
+      const worst = worstRelative(ours, (await CpuModel.load(path)).forward(ids));
       const ref = await llamaCppReference(path, ids);
       const agree = ids.filter((_, p) => argmax(ours[p]) === argmax(ref.logits[p])).length;
       console.log(`${c.name}: max relative |gpu - cpu| = ${worst.toExponential(2)}; argmax agrees with llama.cpp at ${agree}/64`);

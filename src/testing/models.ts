@@ -42,3 +42,18 @@ export function maxAbsDiff(a: readonly ArrayLike<number>[], b: readonly ArrayLik
   for (let p = 0; p < a.length; p++) for (let t = 0; t < a[p].length; t++) d = Math.max(d, Math.abs(a[p][t] - b[p][t]));
   return d;
 }
+
+/** Largest over positions of max|a - b| / max|b|: an error relative to the size of b's logits. */
+export function worstRelative(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): number {
+  let worst = 0;
+  for (let p = 0; p < b.length; p++) {
+    let d = 0;
+    let m = 0;
+    for (let t = 0; t < b[p].length; t++) {
+      d = Math.max(d, Math.abs(a[p][t] - b[p][t]));
+      m = Math.max(m, Math.abs(b[p][t]));
+    }
+    worst = Math.max(worst, d / m);
+  }
+  return worst;
+}
