@@ -1,6 +1,8 @@
 // Causal attention over the paged KV cache of one layer, for prefill (m tokens of one or more sequences,
 // their own keys and values already written by kv_write) and decode (one token per sequence):
-//   out[t, h, :] = sum_{j <= pos[t]} softmax_j(scale * q[t, h, :] . K[j, g, :]) V[j, g, :]
+//   out[t, h, :] = sum_{j0 <= j <= pos[t]} softmax_j(s_j) V[j, g, :],  s_j = cap(scale * q[t, h, :] . K[j, g, :])
+//   where cap(s) = softcap * tanh(s / softcap) when softcap > 0 (gemma2), else s, and j0 = 0, or
+//   pos[t] + 1 - window for a sliding-window layer (window > 0: the last `window` keys, gemma/Mistral),
 //   where g = h / (nHead / nKvHead) (grouped-query attention) and key j of token t's sequence lives in
 //   page pageTable[seqRow[t] * maxPages + j / pageSize], slot j % pageSize.
 // q, out: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f32;
@@ -23,7 +25,10 @@ struct Params {
   page_size: u32, // tokens per page
   max_pages: u32, // entries per page-table row
   scale: f32,     // multiplier of q . k (unitless; 1/sqrt(hd) normally)
-  _pad: u32,
+  softcap: f32,   // scores s -> softcap * tanh(s / softcap), unitless; 0: no capping
+  window: u32,    // keys a query sees, counting itself (sliding window), in tokens; 0: all earlier keys
+  _pad0: u32,
+  _pad1: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -57,6 +62,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   let width = params.n_kv_head * hd;
   let table = seq_row[t] * params.max_pages;
   let n_keys = pos[t] + 1u;
+  let first = select(0u, n_keys - params.window, params.window > 0u && n_keys > params.window); // first visible key
   let qo = idx * hd; // start of q[t, h, :] and out[t, h, :]
 
   for (var d = lid; d < hd; d += WG) {
@@ -67,7 +73,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
 
   var run_max = NEG_BIG; // max score so far
   var run_sum = 0.0;     // sum of exp(score - run_max) so far
-  for (var j0 = 0u; j0 < n_keys; j0 += WG) {
+  for (var j0 = first; j0 < n_keys; j0 += WG) {
     let j = j0 + lid;
     var s = NEG_BIG;
     if (j < n_keys) {
@@ -79,6 +85,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         dot += q_sh[d] * k_cache[row + d];
       }
       s = dot;
+      if (params.softcap > 0.0) {
+        // tanh of a clamped argument: some drivers compute tanh through exp(2x), which overflows
+        s = params.softcap * tanh(clamp(dot / params.softcap, -15.0, 15.0));
+      }
     }
     red_max[lid] = s;
     workgroupBarrier();

@@ -1,5 +1,5 @@
 // Token embedding lookup, dequantizing rows of the table on the fly:
-//   y[t, i] = W[ids[t], i]      ids: [m] u32, W: [rows][n] in WTYPE (table rows row_lo ..), y: [m][n] f32
+//   y[t, i] = W[ids[t], i] * scale      ids: [m] u32, W: [rows][n] in WTYPE (table rows row_lo ..), y: [m][n] f32
 // One invocation per element of y; elements past 65535 workgroups spill into wg.y. A table too big for
 // one binding is split by rows, one dispatch per part: a token whose id is outside
 // [row_lo, row_lo + rows) is left untouched, so the parts together write every token once.
@@ -15,7 +15,7 @@ struct Params {
   row_bytes: u32, // bytes per table row
   row_lo: u32,    // first table row held by `w`, in rows
   rows: u32,      // table rows held by `w`, in rows
-  _pad0: u32,
+  scale: f32,     // multiplier of every element (1; sqrt(n) for gemma), unitless
   _pad1: u32,
 };
 
@@ -39,5 +39,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     return; // another part of the table holds this row
   }
   let row = params.w_offset + (id - params.row_lo) * params.row_bytes;
-  y[e] = weight_at(WTYPE, row, i);
+  y[e] = weight_at(WTYPE, row, i) * params.scale;
 }

@@ -1,9 +1,10 @@
-// Rotary position embedding, in place on q or k. For token t, head h and pair i < hd/2:
-//   theta = pos[t] * base^(-2i/hd) / factor[i]
-//   (x0, x1) <- (x0 cos(theta) - x1 sin(theta), x0 sin(theta) + x1 cos(theta))
-// where (x0, x1) = (x[t, h, 2i], x[t, h, 2i+1]) for STYLE 0 (llama) or (x[t, h, i], x[t, h, i + hd/2])
-// for STYLE 1 (NEOX: qwen2/3). x: [m][heads][hd] f32, pos: [m] u32, turns: [hd/2] vec2<u32>,
-// factors: [hd/2] f32 (llama3 rope_freqs; read only when FACTORS). One invocation per (token, pair),
+// Rotary position embedding, in place on q or k. For token t, head h and pair i < n_rot/2:
+//   theta = scale * pos[t] * base^(-2i/n_rot) / factor[i]
+//   (x0, x1) <- mscale * (x0 cos(theta) - x1 sin(theta), x0 sin(theta) + x1 cos(theta))
+// where (x0, x1) = (x[t, h, 2i], x[t, h, 2i+1]) for STYLE 0 (llama) or (x[t, h, i], x[t, h, i + n_rot/2])
+// for STYLE 1 (NEOX: qwen2/3, phi3, gemma); dimensions n_rot.. of a head are left alone (partial rotary).
+// x: [m][heads][hd] f32, pos: [m] u32, turns: [n_rot/2] vec2<u32> (scale * base^(-2i/n_rot) / 2pi),
+// factors: [n_rot/2] f32 (llama3 rope_freqs, phi3 rope factors; read only when FACTORS). One invocation per (token, pair),
 // rotating that pair in every head with one angle; invocations past 65535 workgroups spill into wg.y.
 //
 // The angle is exact modulo one turn, whatever the position. An f32 angle pos * freq is already off
@@ -22,10 +23,14 @@ override FACTORS: bool = false; // divide frequency i by factors[i]
 const RAD_PER_UNIT: f32 = 1.4629180792671596e-9; // 2 pi / 2^32: radians per 2^-32 turn
 
 struct Params {
-  m: u32,     // tokens
-  heads: u32, // heads per token
-  hd: u32,    // head dimension, in elements (even)
-  _pad: u32,
+  m: u32,      // tokens
+  heads: u32,  // heads per token
+  hd: u32,     // head dimension, in elements
+  n_rot: u32,  // leading elements of each head that are rotated (even, <= hd)
+  mscale: f32, // multiplier of the rotated pairs (rope.scaling.attn_factor; 1 normally), unitless
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -93,7 +98,7 @@ fn sin_cos(turn: u32) -> vec2<f32> {
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let half = params.hd / 2u;
+  let half = params.n_rot / 2u;
   let e = (wg.x + wg.y * nwg.x) * WG + lid; // (token, pair) index
   if (e >= params.m * half) {
     return;
@@ -106,8 +111,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   }
   let p = pos[t];
   let sc = sin_cos(p * g.x + mulhi(p, g.y)); // top 32 bits of pos * G mod 2^64: the angle in 2^-32 turns
-  let s = sc.x;
-  let c = sc.y;
+  let s = sc.x * params.mscale;
+  let c = sc.y * params.mscale;
   let o0 = select(2u * i, i, STYLE == 1u); // offsets of x0 and x1 in a head
   let o1 = select(2u * i + 1u, i + half, STYLE == 1u);
   for (var h = 0u; h < params.heads; h++) {

@@ -1,4 +1,8 @@
-// SwiGLU gating of the feed-forward: y[i] = silu(g[i]) * u[i], silu(v) = v / (1 + exp(-v)).
+// Gated activation of the feed-forward: y[i] = act(g[i]) * u[i], with act = silu (SwiGLU, ACT 0):
+//   silu(v) = v sigmoid(v)
+// or the tanh-approximated GELU (GeGLU, gemma; ACT 1), rewritten through 0.5 (1 + tanh(z)) = sigmoid(2z):
+//   gelu(v) = 0.5 v (1 + tanh(z)) = v sigmoid(2z),  z = sqrt(2/pi) (v + 0.044715 v^3)
+// which avoids the cancellation in 1 + tanh(z) for negative v (v ~ -5 would lose ~12 bits).
 // g, u, y: [count] f32. One invocation per element; invocations past 65535 workgroups spill into wg.y.
 // In place (y aliasing g) is its own pipeline (IN_PLACE): WebGPU forbids binding one buffer as both
 // read-only and writable storage in a dispatch, so g is then read through y (the g binding is unused).
@@ -8,6 +12,10 @@
 
 override WG: u32 = 256;           // invocations per workgroup
 override IN_PLACE: bool = false;  // read g from y
+override ACT: u32 = 0u;           // 0 silu, 1 gelu (tanh approximation)
+
+const GELU_K: f32 = 1.5957691216057308; // 2 sqrt(2/pi)
+const GELU_C: f32 = 0.044715;
 
 struct Params {
   count: u32, // elements
@@ -35,7 +43,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   } else {
     v = g[i];
   }
-  let e = exp(-abs(v)); // in (0, 1]
-  let sigmoid = select(e, 1.0, v >= 0.0) / (1.0 + e);
+  var a = v; // the sigmoid's argument
+  if (ACT == 1u) {
+    let c = clamp(v, -100.0, 100.0); // the cube cannot overflow; past +-100 the sigmoid is 0 or 1 anyway
+    a = GELU_K * (c + GELU_C * c * c * c);
+  }
+  let e = exp(-abs(a)); // in (0, 1]
+  let sigmoid = select(e, 1.0, a >= 0.0) / (1.0 + e);
   y[i] = v * sigmoid * u[i];
 }

@@ -14,6 +14,17 @@ function int(name: string, v: string | undefined, fallback: number): number {
   return Number(v);
 }
 
+/** An optional integer option (undefined when absent). */
+const optInt = (name: string, v: string | undefined) => (v === undefined ? undefined : int(name, v, 0));
+
+/** An optional number option (undefined when absent). */
+function optNum(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new TestModelOptionError(`--${name} must be a number, got '${v}'`);
+  return n;
+}
+
 /** Copies the tokenizer.* keys of a GGUF (a vocab-only file or a whole model). */
 async function vocabFrom(path: string): Promise<Record<string, MetaEntry>> {
   if (!existsSync(path)) throw new TestModelOptionError(`vocab file not found: ${path}`);
@@ -42,6 +53,15 @@ export async function makeTestModel(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       'tied-embeddings': { type: 'boolean', default: false },
       'rope-freqs': { type: 'boolean', default: false },
+      'head-dim': { type: 'string' },
+      'rope-dims': { type: 'string' },
+      'rope-factors': { type: 'boolean', default: false },
+      'rope-scale': { type: 'string' },
+      'sliding-window': { type: 'string' },
+      'swa-pattern': { type: 'string' },
+      'rope-base-swa': { type: 'string' },
+      'attn-softcap': { type: 'string' },
+      'final-softcap': { type: 'string' },
       'vocab-from': { type: 'string' },
     },
   });
@@ -58,6 +78,15 @@ export async function makeTestModel(argv: string[]): Promise<void> {
     seed: int('seed', values.seed, D.seed),
     tiedEmbeddings: values['tied-embeddings'],
     ropeFreqs: values['rope-freqs'],
+    headDim: optInt('head-dim', values['head-dim']),
+    ropeDims: optInt('rope-dims', values['rope-dims']),
+    ropeFactors: values['rope-factors'] || undefined,
+    ropeScale: optNum('rope-scale', values['rope-scale']),
+    slidingWindow: optInt('sliding-window', values['sliding-window']),
+    swaPattern: optInt('swa-pattern', values['swa-pattern']),
+    ropeBaseSwa: optNum('rope-base-swa', values['rope-base-swa']),
+    attnSoftcap: optNum('attn-softcap', values['attn-softcap']),
+    finalSoftcap: optNum('final-softcap', values['final-softcap']),
   };
   validateTestModelOptions(opts); // fail on shape errors before reading a large vocab file
   const vocab = values['vocab-from'] ? await vocabFrom(values['vocab-from']) : builtinVocab();

@@ -2,7 +2,8 @@ export const USAGE = `usage: tabserve <command> [options]
 
 commands:
   make-test-model   write a GGUF v3 model with deterministic random weights
-      --arch llama|qwen2|qwen3      architecture (default llama)
+      --arch ARCH                   llama qwen2 qwen3 phi3 gemma2 gemma3 (default llama); phi3 fuses
+                    attn_qkv and gate+up, gemma2 always ties its output to token_embd
       --type TYPE                   type of the 2-D weights; norms and biases stay f32 (default f32):
                     f32 f16 bf16; q8_0 q4_0 q4_1 q5_0 q5_1 (--embd and --ff multiples of 32);
                     q4_k q5_k q6_k (multiples of 256); q4_k_m, laid out as llama.cpp's Q4_K_M: Q4_K, with
@@ -17,6 +18,15 @@ commands:
       --seed N      seed of the random weights (default 1)
       --tied-embeddings   no output.weight: logits reuse token_embd.weight
       --rope-freqs  (llama) add a rope_freqs.weight tensor of llama3-style rope frequency factors
+      --head-dim N  head size, when not embd / heads (gemma: 256 with embd 2304)
+      --rope-dims N rotated dimensions per head (partial rotary; default the head size)
+      --rope-factors  (phi3) short and long rope factors, attn_factor 1.19; context 4 x --ctx, trained on --ctx
+      --rope-scale F  linear rope scaling factor (llama.cpp: global layers; gemma2 all layers)
+      --sliding-window N  (llama: every layer, Mistral-style; gemma2 default 4096; gemma3) window in tokens
+      --swa-pattern N     (gemma2/3) layer l windowed iff N = 0 or l % N < N - 1 (defaults 2 and 6)
+      --rope-base-swa F   (gemma2/3) rope base of windowed layers
+      --attn-softcap F    (gemma2) attention score cap (default 50)
+      --final-softcap F   (gemma2 default 30; gemma3 none) logit cap
       --vocab-from VOCAB.gguf   copy the tokenizer.* metadata (tokens, merges, scores, types, special ids,
                     pre-tokenizer, chat template) from a real GGUF; without it a small built-in
                     SentencePiece-style vocabulary with byte fallback and a ChatML template is used

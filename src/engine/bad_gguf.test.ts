@@ -75,7 +75,7 @@ describe('bad GGUF files are refused with the file, tensor and reason', () => {
   test('unknown architecture', async () => {
     const { metadata, tensors } = base();
     const e = await refusal(file({ ...metadata, 'general.architecture': meta.str('mamba') }, tensors));
-    expect(e.message).toBe("model.gguf: unknown architecture 'mamba' (supported: llama, qwen2, qwen3)");
+    expect(e.message).toBe("model.gguf: unknown architecture 'mamba' (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3)");
   });
 
   test('missing tensor', async () => {
@@ -114,6 +114,27 @@ describe('bad GGUF files are refused with the file, tensor and reason', () => {
     const e = await refusal(new Blob([bytes]));
     expect(e.tensor).toBe('blk.0.attn_k.weight');
     expect(e.message).toContain('rows of 64 elements are not whole Q4_K blocks of 256');
+  });
+
+  test('a rope scaling tabserve does not implement is named, with what is supported', async () => {
+    const { metadata, tensors } = base();
+    const e = await refusal(file({ ...metadata, 'llama.rope.scaling.type': meta.str('yarn'), 'llama.rope.scaling.factor': meta.f32(4) }, tensors));
+    expect(e.message).toBe("model.gguf: rope scaling 'yarn' is not supported (supported: none, linear)");
+  });
+
+  test('an odd rope dimension count', async () => {
+    const { metadata, tensors } = base();
+    const e = await refusal(file({ ...metadata, 'llama.rope.dimension_count': meta.u32(31) }, tensors));
+    expect(e.message).toBe('model.gguf: rope.dimension_count 31 is not an even number in 2..32 (the head size)');
+  });
+
+  test('a fused attn_qkv of the wrong size is named (not the parts it would be split into)', async () => {
+    const { metadata, tensors } = base(); // q [64, 64], k and v [64, 32]: a fused tensor has 128 rows
+    const qkv: TensorToWrite = { ...tensors.find((t) => t.name === 'blk.0.attn_q.weight')!, name: 'blk.0.attn_qkv.weight' }; // only 64 rows
+    const rest = tensors.filter((t) => !/^blk\.0\.attn_[qkv]\.weight$/.test(t.name));
+    const e = await refusal(file(metadata, [...rest, qkv]));
+    expect(e.tensor).toBe('blk.0.attn_qkv.weight');
+    expect(e.message).toMatch(/shape \[64, 64\] does not match .* \[64, 128\]/);
   });
 
   test('missing metadata', async () => {

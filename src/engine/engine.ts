@@ -75,7 +75,7 @@ export class Engine {
   static async inspect(source: ByteSource): Promise<ModelHeader> {
     const file = await parseGguf(source);
     const hp = readHParams(source.name, file.metadata);
-    const tensors = checkTensors(file, hp).map((s) => file.tensors.get(s.name)!);
+    const tensors = checkTensors(file, hp);
     return { file, hp, tensors };
   }
 
@@ -124,7 +124,7 @@ export class Engine {
       for (const t of infos) weights.set(t.name, await uploadTensor(device, file, t, { maxPartBytes, onBytes, signal: o.signal }));
       kv = new KvPool(device, { nLayer: hp.nLayer, nKvHead: hp.nHeadKv, headDim: hp.headDim, pageSize, nPages: plan.nPages });
       const chunk = Math.max(1, Math.min(o.chunkTokens ?? 64, contextTokens));
-      fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize));
+      fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens);
       await device.queue.onSubmittedWorkDone();
     } catch (e) {
       failure = e;

@@ -19,6 +19,8 @@ export interface AttentionCase {
   pageSize: number;
   seqs: PagedSeq[]; // the batch: the last `tokens` positions of each sequence query
   scoreStd: number; // std of the scores scale * q . k (q and k entries have std sqrt(scoreStd))
+  softcap?: number; // gemma2's score capping
+  window?: number; // sliding window, in keys
 }
 
 export function attentionCases(seed: number, random = 6): AttentionCase[] {
@@ -38,6 +40,16 @@ export function attentionCases(seed: number, random = 6): AttentionCase[] {
     },
     { nHead: 14, nKvHead: 2, hd: 64, pageSize: 16, seqs: [{ len: 64, tokens: 64 }], scoreStd: 3 }, // a 64-token chunk, 7:1 GQA
     { nHead: 8, nKvHead: 2, hd: 128, pageSize: 16, seqs: [{ len: 1200, tokens: 16 }], scoreStd: 6 }, // a later chunk of a long prompt
+    // gemma2: scores capped at 50 (some past it) and at 5; head size 256
+    { nHead: 4, nKvHead: 2, hd: 256, pageSize: 16, seqs: [{ len: 90, tokens: 7 }], scoreStd: 40, softcap: 50 },
+    { nHead: 2, nKvHead: 1, hd: 64, pageSize: 16, seqs: [{ len: 30, tokens: 30 }, { len: 200, tokens: 1 }], scoreStd: 10, softcap: 5 },
+    // sliding windows: a prefill crossing the window, a window of 1 (only itself), one longer than the
+    // sequence (no effect), a long decode seeing its last 100 keys across pages, a fork, and capping too
+    { nHead: 4, nKvHead: 2, hd: 32, pageSize: 16, seqs: [{ len: 40, tokens: 20 }], scoreStd: 3, window: 8 },
+    { nHead: 2, nKvHead: 2, hd: 16, pageSize: 8, seqs: [{ len: 17, tokens: 5 }], scoreStd: 2, window: 1 },
+    { nHead: 2, nKvHead: 1, hd: 64, pageSize: 16, seqs: [{ len: 50, tokens: 3 }], scoreStd: 2, window: 4096 },
+    { nHead: 4, nKvHead: 1, hd: 128, pageSize: 16, seqs: [{ len: 2500, tokens: 2 }], scoreStd: 5, window: 100 },
+    { nHead: 4, nKvHead: 2, hd: 64, pageSize: 16, seqs: [{ len: 64, tokens: 2 }, { len: 80, tokens: 5, forkOf: 0, forkLen: 64 }], scoreStd: 4, window: 33, softcap: 20 },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
@@ -57,6 +69,8 @@ export function attentionCases(seed: number, random = 6): AttentionCase[] {
       pageSize: rng() < 0.6 ? 16 : 2 ** (1 + Math.floor(rng() * 6)),
       seqs,
       scoreStd: 10 ** (rng() * 1.5 - 0.5), // 0.3 .. 10
+      softcap: rng() < 0.3 ? 1 + rng() * 50 : undefined,
+      window: rng() < 0.3 ? 1 + Math.floor(rng() * 200) : undefined,
     });
   }
   return cases;
@@ -81,12 +95,12 @@ export async function checkAttention(device: GPUDevice, cases: AttentionCase[], 
     const q = fillNormal(new Float32Array(g.m * c.nHead * c.hd), rng, std);
     const kCache = fillNormal(new Float32Array(poolElems), rng, std);
     const vCache = fillNormal(new Float32Array(poolElems), rng, 1);
-    const shape = { m: g.m, nHead: c.nHead, nKvHead: c.nKvHead, hd: c.hd, scale: 1 / Math.sqrt(c.hd) };
+    const shape = { m: g.m, nHead: c.nHead, nKvHead: c.nKvHead, hd: c.hd, scale: 1 / Math.sqrt(c.hd), softcap: c.softcap, window: c.window };
     const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos], q.length, (rec, b, bo) =>
       kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], out: bo, ...shape, pageSize: c.pageSize, maxPages: g.maxPages }),
     );
     const { out: want, errScale } = attentionRef(q, kCache, vCache, g, shape);
-    const name = `heads=${c.nHead}/${c.nKvHead} hd=${c.hd} pageSize=${c.pageSize} scoreStd=${c.scoreStd.toPrecision(2)} m=${g.m} seqs=${c.seqs.map((s) => `${s.tokens}/${s.len}`).join(',')}`;
+    const name = `heads=${c.nHead}/${c.nKvHead} hd=${c.hd} pageSize=${c.pageSize} scoreStd=${c.scoreStd.toPrecision(2)}${c.softcap ? ` softcap=${c.softcap.toPrecision(3)}` : ''}${c.window ? ` window=${c.window}` : ''} m=${g.m} seqs=${c.seqs.map((s) => `${s.tokens}/${s.len}`).join(',')}`;
     results.push(caseResult(name, compare(out, want, ATTENTION_ATOL, ATTENTION_RTOL, errScale), gpuError));
   }
   return results;

@@ -10,22 +10,27 @@ export interface AttentionShape {
   nKvHead: number;
   hd: number;
   scale: number;
+  softcap?: number; // scores s -> softcap * tanh(s / softcap); 0 or absent: none
+  window?: number; // a query sees its last `window` keys; 0 or absent: all
 }
 
 /**
- * out[t, h, :] = sum_j w_j V[j] / sum_j w_j with w_j = exp(s_j - max s), s_j = scale * q . K[j], j <= pos[t].
+ * out[t, h, :] = sum_j w_j V[j] / sum_j w_j with w_j = exp(s_j - max s), s_j = cap(scale * q . K[j]) over
+ * first <= j <= pos[t] (first = pos[t] + 1 - window for a sliding window), cap(s) = c tanh(s / c) for softcap c.
  * errScale[t, h, d] = sum_j w_j (|V[j, d]| + (1 + S_j + |s_j - max s|) |V[j, d] - out[d]|) / sum_j w_j, where
  * S_j = scale * sum |q K[j]|: f32 rounding of a score moves it by ~eps S_j (and exp's error grows with
  * |s_j - max|), which moves the output by w_j (V[j] - out) per unit of score.
  */
 export function attentionRef(q: Float32Array, kCache: Float32Array, vCache: Float32Array, g: PagedTokens, a: AttentionShape): { out: Float32Array; errScale: Float32Array } {
   const { m, nHead, nKvHead, hd, scale } = a;
+  const cap = a.softcap ?? 0;
   const width = nKvHead * hd;
   const out = new Float32Array(m * nHead * hd);
   const errScale = new Float32Array(m * nHead * hd);
   for (let t = 0; t < m; t++) {
-    const nKeys = g.pos[t] + 1;
-    const rows = Array.from({ length: nKeys }, (_, j) => cacheRow(g, g.seqRow[t], j, width));
+    const first = a.window ? Math.max(0, g.pos[t] + 1 - a.window) : 0;
+    const nKeys = g.pos[t] + 1 - first; // keys first .. pos[t], indexed from 0 below
+    const rows = Array.from({ length: nKeys }, (_, j) => cacheRow(g, g.seqRow[t], first + j, width));
     for (let h = 0; h < nHead; h++) {
       const kvh = Math.floor(h / (nHead / nKvHead));
       const qo = (t * nHead + h) * hd;
@@ -40,7 +45,7 @@ export function attentionRef(q: Float32Array, kCache: Float32Array, vCache: Floa
           dot += q[qo + d] * kCache[r + d];
           abs += Math.abs(q[qo + d] * kCache[r + d]);
         }
-        s[j] = dot * scale;
+        s[j] = cap > 0 ? cap * Math.tanh((dot * scale) / cap) : dot * scale;
         sAbs[j] = abs * Math.abs(scale);
         max = Math.max(max, s[j]);
       }

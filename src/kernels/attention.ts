@@ -25,6 +25,8 @@ export interface AttentionArgs {
   pageSize: number; // tokens per page
   maxPages: number; // entries per page-table row
   scale: number; // 1/sqrt(hd) normally
+  softcap?: number; // scores s -> softcap * tanh(s / softcap) (gemma2); 0 or absent: none
+  window?: number; // sliding window: a query sees its last `window` keys (itself included); 0 or absent: all
 }
 
 export class AttentionKernel extends Kernel {
@@ -36,9 +38,10 @@ export class AttentionKernel extends Kernel {
     if (!(a.hd >= 1 && a.hd <= ATTENTION_MAX_HD)) throw new Error(`attention: head dimension ${a.hd} is not within 1..${ATTENTION_MAX_HD}`);
     if (a.nKvHead < 1 || a.nHead % a.nKvHead !== 0) throw new Error(`attention: ${a.nHead} query heads are not a multiple of ${a.nKvHead} kv heads`);
     if (a.m === 0) return;
-    const words = new ArrayBuffer(32);
+    const words = new ArrayBuffer(48);
     new Uint32Array(words, 0, 6).set([a.m, a.nHead, a.nKvHead, a.hd, a.pageSize, a.maxPages]);
-    new Float32Array(words, 24, 1)[0] = a.scale;
+    new Float32Array(words, 24, 2).set([a.scale, a.softcap ?? 0]);
+    new Uint32Array(words, 32, 1)[0] = a.window ?? 0;
     this.pipelines.dispatch(rec, { WG: this.wg }, words, [a.q, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos, a.out], dispatchSize(this.device, a.m * a.nHead));
   }
 }

@@ -22,6 +22,7 @@ export interface EmbeddingCase {
   rowLo: number; // first row of the part the kernel is given
   rows: number; // rows in that part
   offset: number; // bytes of other data before the part in its buffer (a multiple of 32, as in GGUF files)
+  scale?: number; // multiplier (gemma: sqrt(n) in f32)
 }
 
 export function embeddingCases(seed: number, random = 1): EmbeddingCase[] {
@@ -32,6 +33,7 @@ export function embeddingCases(seed: number, random = 1): EmbeddingCase[] {
     cases.push({ type, m: 1, n: Math.max(32, blk), vocab: 3, rowLo: 0, rows: 3, offset: 0 });
     cases.push({ type, m: 70, n: blk === 1 ? 33 : 3 * blk, vocab: 50, rowLo: 0, rows: 50, offset: 64 });
     cases.push({ type, m: 40, n: blk === 1 ? 17 : 2 * blk, vocab: 60, rowLo: 25, rows: 20, offset: 32 }); // split table
+    cases.push({ type, m: 9, n: 256, vocab: 20, rowLo: 0, rows: 20, offset: 0, scale: Math.fround(Math.sqrt(256 * 9)) }); // gemma's sqrt(nEmbd)
     for (let i = 0; i < random; i++) {
       const vocab = 1 + Math.floor(rng() * 300);
       const rowLo = Math.floor(rng() * vocab);
@@ -65,10 +67,10 @@ export async function checkEmbedding(device: GPUDevice, cases: EmbeddingCase[], 
     const yInit = fillNormal(new Float32Array(c.m * c.n), rng, 1, 1000); // what y held before: kept where the part lacks the id
     const { out, gpuError } = await runCase(device, [wbuf, ids, yInit], c.m * c.n, (rec, [bw, bids, binit], by) => {
       rec.encoder.copyBufferToBuffer(binit, 0, by, 0, yInit.byteLength);
-      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, ids: bids, y: by, m: c.m, n: c.n, rowLo: c.rowLo, rows: c.rows });
+      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, ids: bids, y: by, m: c.m, n: c.n, rowLo: c.rowLo, rows: c.rows, scale: c.scale });
     });
-    const want = embeddingCpu(c.type, part, ids, c.m, c.n, c.rowLo, c.rows, yInit);
-    const name = `${ggmlTypeName(c.type)} m=${c.m} n=${c.n} rows=${c.rowLo}..${c.rowLo + c.rows - 1} of ${c.vocab} offset=${c.offset}`;
+    const want = embeddingCpu(c.type, part, ids, c.m, c.n, c.rowLo, c.rows, yInit, c.scale);
+    const name = `${ggmlTypeName(c.type)} m=${c.m} n=${c.n} rows=${c.rowLo}..${c.rowLo + c.rows - 1} of ${c.vocab} offset=${c.offset}${c.scale ? ` scale=${c.scale.toFixed(2)}` : ''}`;
     results.push(caseResult(name, compare(out, want, 0, 0), gpuError));
   }
   return results;

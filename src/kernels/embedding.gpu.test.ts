@@ -21,6 +21,7 @@ kernelSuite('embedding', {
     ['Q5_0 fifth bits read from the wrong offset', typeCases(GgmlType.Q5_0), 'u32_at_even(p + 2u)', 'u32_at_even(p + 4u)'],
     ['Q4_K high-nibble sub-blocks read the low nibble', typeCases(GgmlType.Q4_K), '>> ((s % 2u) * 4u)', '>> 0u'],
     ['Q5_K super-blocks taken as Q4_K-sized', typeCases(GgmlType.Q5_K), 'select(144u, 176u, big)', '144u'],
+    ['scale ignored', typeCases(GgmlType.F32), 'weight_at(WTYPE, row, i) * params.scale', 'weight_at(WTYPE, row, i)'],
     ['Q6_K scale per 32 elements instead of 16', typeCases(GgmlType.Q6_K), 'i8_at(p + 192u + e / 16u)', 'i8_at(p + 192u + e / 32u)'],
   ],
 });

@@ -23,6 +23,7 @@ export interface EmbeddingArgs {
   n: number; // row length, in elements
   rowLo?: number; // first table row held by w; default 0
   rows: number; // rows held by w; tokens whose id is outside [rowLo, rowLo+rows) are left untouched in y
+  scale?: number; // every element multiplied by it (default 1; gemma: sqrt(n))
 }
 
 export class EmbeddingKernel extends Kernel {
@@ -36,6 +37,7 @@ export class EmbeddingKernel extends Kernel {
     if (wOffset % 4 !== 0) throw new Error(`embedding: table offset ${wOffset} is not a multiple of 4 bytes`);
     const rowBytes = tensorBytes(a.type, a.n); // throws when n is not a whole number of blocks
     const params = new Uint32Array([a.n, a.m, wOffset, rowBytes, a.rowLo ?? 0, a.rows, 0, 0]);
+    new Float32Array(params.buffer, 24, 1)[0] = a.scale ?? 1;
     const groups = Math.ceil((a.m * a.n) / this.wg);
     this.pipelines.dispatch(rec, { WG: this.wg, WTYPE: a.type }, params.buffer, [a.w, a.ids, a.y], dispatchSize(this.device, groups));
   }

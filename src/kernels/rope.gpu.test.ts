@@ -17,6 +17,8 @@ kernelSuite('rope', {
     // off by < pos * 1.5e-9 rad: only a tight tolerance sees it (2e-4 rad at 128k, ~3e-6 at 4k)
     ['low word of the frequency dropped', fixed, 'p * g.x + mulhi(p, g.y)', 'p * g.x'],
     ['factor exponent off by one', where((c) => c.factors), '150 - i32(', '149 - i32('],
+    ['halves paired across the whole head when partial', where((c) => c.style === 'halves' && (c.nRot ?? c.hd) < c.hd), 'let half = params.n_rot / 2u;', 'let half = params.hd / 2u;'],
+    ['attn factor ignored', where((c) => c.mscale !== undefined), 'let s = sc.x * params.mscale;', 'let s = sc.x;'],
     ['quarter turns mapped wrongly', fixed, 'case 1u: { return vec2<f32>(c, -s); }', 'case 1u: { return vec2<f32>(-c, s); }'],
   ],
 });

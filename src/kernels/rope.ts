@@ -14,20 +14,23 @@ export interface RopeArgs {
   pos: Binding; // u32 [m]: position of token t
   m: number; // tokens
   heads: number;
-  hd: number; // head dimension, even
+  hd: number; // head dimension
+  nRot?: number; // leading dimensions of a head rotated: even, <= hd (default hd); the rest are left alone
   base: number; // rope.freq_base
-  style: RopeStyle; // 'adjacent' rotates (x[2i], x[2i+1]) (llama); 'halves' rotates (x[i], x[i+hd/2]) (qwen2/3, NEOX)
-  freqFactors?: Binding; // f32 [hd/2], each in [2^-8, 2^24) (llama3 `rope_freqs.weight`): theta_i = pos * base^(-2i/hd) / factor[i]
+  scale?: number; // linear scaling: theta multiplied by it (default 1)
+  mscale?: number; // the rotated pairs multiplied by it (phi3's rope.scaling.attn_factor; default 1)
+  style: RopeStyle; // 'adjacent' rotates (x[2i], x[2i+1]) (llama); 'halves' rotates (x[i], x[i+nRot/2]) (NEOX: qwen, phi3, gemma)
+  freqFactors?: Binding; // f32 [nRot/2], each in [2^-8, 2^24) (llama3 rope_freqs, phi3 rope factors): theta_i = scale * pos * base^(-2i/nRot) / factor[i]
 }
 
 /**
- * Frequency i = base^(-2i/hd) in turns per position (freq / 2pi) as 64-bit fixed-point fractions:
+ * Frequency i = scale * base^(-2i/nRot) in turns per position (freq / 2pi) as 64-bit fixed-point fractions:
  * words (hi, lo) per pair with turns = (hi * 2^32 + lo) / 2^64. f64 carries ~53 of the 64 bits.
  */
-export function ropeTurnTable(hd: number, base: number): Uint32Array {
-  const table = new Uint32Array(hd);
-  for (let i = 0; i < hd / 2; i++) {
-    const g = Math.pow(base, (-2 * i) / hd) / (2 * Math.PI); // turns per position
+export function ropeTurnTable(nRot: number, base: number, scale = 1): Uint32Array {
+  const table = new Uint32Array(nRot);
+  for (let i = 0; i < nRot / 2; i++) {
+    const g = (scale * Math.pow(base, (-2 * i) / nRot)) / (2 * Math.PI); // turns per position
     const scaled = (g - Math.floor(g)) * 2 ** 32; // whole turns per position never show
     const hi = Math.floor(scaled);
     table[2 * i] = hi;
@@ -37,19 +40,22 @@ export function ropeTurnTable(hd: number, base: number): Uint32Array {
 }
 
 export class RopeKernel extends Kernel {
-  private readonly tables = new Map<string, GPUBuffer>(); // turn tables by "hd,base"
+  private readonly tables = new Map<string, GPUBuffer>(); // turn tables by "nRot,base,scale"
 
   constructor(device: GPUDevice, code: string = ROPE_WGSL) {
     super(device, 'rope', code, 64);
   }
 
   encode(rec: Recorder, a: RopeArgs): void {
-    if (a.hd % 2 !== 0 || a.hd <= 0) throw new Error(`rope: head dimension ${a.hd} is not a positive even number`);
+    const nRot = a.nRot ?? a.hd;
+    if (nRot % 2 !== 0 || nRot <= 0 || nRot > a.hd) throw new Error(`rope: ${nRot} rotated dimensions is not a positive even number up to the head dimension ${a.hd}`);
     if (!(a.base > 0)) throw new Error(`rope: frequency base ${a.base} is not positive`);
-    const turns = this.turnTable(a.hd, a.base);
-    const params = new Uint32Array([a.m, a.heads, a.hd, 0]);
+    if (!((a.scale ?? 1) > 0)) throw new Error(`rope: scale ${a.scale} is not positive`);
+    const turns = this.turnTable(nRot, a.base, a.scale ?? 1);
+    const params = new Uint32Array([a.m, a.heads, a.hd, nRot, 0, 0, 0, 0]);
+    new Float32Array(params.buffer, 16, 1)[0] = a.mscale ?? 1;
     const constants = { WG: this.wg, STYLE: a.style === 'halves' ? 1 : 0, FACTORS: a.freqFactors ? 1 : 0 };
-    const groups = Math.ceil((a.m * a.hd) / 2 / this.wg);
+    const groups = Math.ceil((a.m * nRot) / 2 / this.wg);
     // without factors the shader reads none: any buffer fills the binding
     this.pipelines.dispatch(rec, constants, params.buffer, [a.x, a.pos, turns, a.freqFactors ?? turns], dispatchSize(this.device, groups));
   }
@@ -60,11 +66,11 @@ export class RopeKernel extends Kernel {
     this.tables.clear();
   }
 
-  private turnTable(hd: number, base: number): GPUBuffer {
-    const key = `${hd},${base}`;
+  private turnTable(nRot: number, base: number, scale: number): GPUBuffer {
+    const key = `${nRot},${base},${scale}`;
     let buf = this.tables.get(key);
     if (!buf) {
-      buf = storageBuffer(this.device, ropeTurnTable(hd, base), `rope turns ${key}`);
+      buf = storageBuffer(this.device, ropeTurnTable(nRot, base, scale), `rope turns ${key}`);
       this.tables.set(key, buf);
     }
     return buf;

@@ -8,17 +8,21 @@
  * where silu(g) ~ g exp(g); RTOL (~7 ulp) covers that and the other four roundings (measured on lavapipe
  * and SwiftShader: 2.0e-7). The absolute part only forgives results below 1e-30, which occur for
  * g < -65 where exp(g) may be flushed from a subnormal to 0 (the exact result is ~0 anyway).
+ * For gelu the sigmoid's argument is a = 2 sqrt(2/pi) (g + 0.044715 g^3), not g, so the bound uses
+ * (1 + |a|); it covers the cube's and the scaling's roundings too.
  */
+import type { Activation } from '../model/hparams.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
 import { SwigluKernel } from './swiglu.ts';
-import { swigluCpu } from './swiglu.cpu.ts';
+import { sigmoidArgument, swigluCpu } from './swiglu.cpu.ts';
 
 export interface SwigluCase {
   count: number; // elements
   scale: number; // std of the gate values
   inPlace: boolean; // y is the gate buffer
+  act?: Activation; // default silu
 }
 
 export const SWIGLU_RTOL = 4e-7; // of |want| * (1 + |g|)
@@ -35,10 +39,14 @@ export function swigluCases(seed: number, random = 6): SwigluCase[] {
     { count: 1000, scale: 100, inPlace: true },
     // more elements than 65535 workgroups of 256 hold: exercises the wg.y spill
     { count: 65535 * 256 + 300, scale: 3, inPlace: true },
+    // gemma's GeGLU: around the bend, far out on both sides, and past the clamp
+    { count: 3000, scale: 1, inPlace: false, act: 'gelu' },
+    { count: 3000, scale: 6, inPlace: true, act: 'gelu' },
+    { count: 1000, scale: 100, inPlace: false, act: 'gelu' },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
-    cases.push({ count: 1 + Math.floor(rng() * 20000), scale: 10 ** (rng() * 4 - 2), inPlace: rng() < 0.5 }); // 1e-2 .. 1e2
+    cases.push({ count: 1 + Math.floor(rng() * 20000), scale: 10 ** (rng() * 4 - 2), inPlace: rng() < 0.5, act: rng() < 0.5 ? 'gelu' : 'silu' }); // 1e-2 .. 1e2
   }
   return cases;
 }
@@ -53,10 +61,12 @@ export async function checkSwiglu(device: GPUDevice, cases: SwigluCase[], seed =
     const u = fillNormal(new Float32Array(c.count), rng, 2);
     const { out, gpuError } = await runCase(device, [g, u], c.count, (rec, [bg, bu], by) => {
       if (c.inPlace) rec.encoder.copyBufferToBuffer(bg, 0, by, 0, g.byteLength);
-      kernel.encode(rec, { gate: c.inPlace ? by : bg, up: bu, y: by, count: c.count });
+      kernel.encode(rec, { gate: c.inPlace ? by : bg, up: bu, y: by, count: c.count, act: c.act });
     });
-    const want = swigluCpu(g, u, c.count);
-    results.push(caseResult(`count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}`, compare(out, want, 1e-30, SWIGLU_RTOL, want.map((w, j) => Math.abs(w) * (1 + Math.abs(g[j])))), gpuError));
+    const act = c.act ?? 'silu';
+    const want = swigluCpu(g, u, c.count, act);
+    const errScale = want.map((w, j) => Math.abs(w) * (1 + Math.abs(sigmoidArgument(g[j], act))));
+    results.push(caseResult(`${act} count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}`, compare(out, want, 1e-30, SWIGLU_RTOL, errScale), gpuError));
   }
   return results;
 }

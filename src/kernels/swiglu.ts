@@ -1,7 +1,8 @@
 /**
- * SwiGLU on the GPU (shaders/swiglu.wgsl): y = silu(gate) * up, element-wise; y may be gate itself.
- * CPU twin: swiglu.cpu.ts.
+ * The gated activation on the GPU (shaders/swiglu.wgsl): y = act(gate) * up, element-wise, act = silu
+ * (SwiGLU) or tanh-approximated GELU (GeGLU); y may be gate itself. CPU twin: swiglu.cpu.ts.
  */
+import type { Activation } from '../model/hparams.ts';
 import SWIGLU_WGSL from '../../shaders/swiglu.wgsl?raw';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
@@ -11,6 +12,7 @@ export interface SwigluArgs {
   up: Binding; // [count] f32
   y: Binding; // [count] f32; may be the same range as gate (in place), may not otherwise overlap gate or up
   count: number; // elements
+  act?: Activation; // default silu
 }
 
 export class SwigluKernel extends Kernel {
@@ -24,7 +26,7 @@ export class SwigluKernel extends Kernel {
     // in place, the shader reads gate through y and ignores its gate binding: `up` fills it
     const bindings = [inPlace ? a.up : a.gate, a.up, a.y];
     const groups = Math.ceil(a.count / this.wg);
-    this.pipelines.dispatch(rec, { WG: this.wg, IN_PLACE: inPlace ? 1 : 0 }, params.buffer, bindings, dispatchSize(this.device, groups));
+    this.pipelines.dispatch(rec, { WG: this.wg, IN_PLACE: inPlace ? 1 : 0, ACT: a.act === 'gelu' ? 1 : 0 }, params.buffer, bindings, dispatchSize(this.device, groups));
   }
 }
 

@@ -41,6 +41,10 @@ export const CATALOG: readonly CatalogEntry[] = [
   entry({ id: 'llama-3.2-1b-instruct-q8_0', name: 'Llama 3.2 1B Instruct (Q8_0)', arch: 'llama', quant: 'Q8_0', bytes: 1_321_000_000, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q8_0.gguf` }),
   entry({ id: 'llama-3.2-1b-instruct-q4_0', name: 'Llama 3.2 1B Instruct (Q4_0)', arch: 'llama', quant: 'Q4_0', bytes: 771_000_000, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_0.gguf` }),
   entry({ id: 'llama-3.2-1b-instruct-q4_k_m', name: 'Llama 3.2 1B Instruct (Q4_K_M)', arch: 'llama', quant: 'Q4_K_M', bytes: 807_694_464, url: `${HF}/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf` }),
+  entry({ id: 'gemma-3-1b-it-q8_0', name: 'Gemma 3 1B Instruct (Q8_0)', arch: 'gemma3', quant: 'Q8_0', bytes: 1_070_000_000, url: `${HF}/ggml-org/gemma-3-1b-it-GGUF/resolve/main/gemma-3-1b-it-Q8_0.gguf` }),
+  entry({ id: 'gemma-3-1b-it-q4_k_m', name: 'Gemma 3 1B Instruct (Q4_K_M)', arch: 'gemma3', quant: 'Q4_K_M', bytes: 806_000_000, url: `${HF}/ggml-org/gemma-3-1b-it-GGUF/resolve/main/gemma-3-1b-it-Q4_K_M.gguf` }),
+  entry({ id: 'gemma-2-2b-it-q4_k_m', name: 'Gemma 2 2B Instruct (Q4_K_M)', arch: 'gemma2', quant: 'Q4_K_M', bytes: 1_710_000_000, url: `${HF}/bartowski/gemma-2-2b-it-GGUF/resolve/main/gemma-2-2b-it-Q4_K_M.gguf` }),
+  entry({ id: 'phi-3.5-mini-instruct-q4_k_m', name: 'Phi-3.5 mini Instruct (Q4_K_M)', arch: 'phi3', quant: 'Q4_K_M', bytes: 2_390_000_000, url: `${HF}/bartowski/Phi-3.5-mini-instruct-GGUF/resolve/main/Phi-3.5-mini-instruct-Q4_K_M.gguf` }),
 ];
 
 /** Served with the app (public/models/, made by `npm start`): always there, never downloaded or stored. */

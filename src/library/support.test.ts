@@ -10,7 +10,8 @@ import { SUPPORTED_TYPES, archProblem, baseType, magicProblem, quantFromFileName
 test('the supported types and architectures are the engine lists', () => {
   expect(SUPPORTED_TYPES).toEqual(['F32', 'F16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q4_K', 'Q5_K', 'Q6_K', 'BF16']);
   expect(archProblem('qwen3')).toBeUndefined();
-  expect(archProblem('gemma3')).toBe('the gemma3 architecture is not supported (tabserve runs llama, qwen2 and qwen3)');
+  for (const a of ['phi3', 'gemma2', 'gemma3']) expect(archProblem(a)).toBeUndefined();
+  expect(archProblem('mamba')).toBe('the mamba architecture is not supported (tabserve runs llama, qwen2, qwen3, phi3, gemma2 and gemma3)');
 });
 
 test('quant labels: K-quant mixes name their base type; supported ones have no problem', () => {
@@ -54,7 +55,7 @@ async function header(arch: string): Promise<GgufHeader> {
 
 test('summarizeHeader: architecture and the weights type of a file tabserve runs', async () => {
   expect(summarizeHeader(await header('qwen2'))).toEqual({ arch: 'qwen2', quant: 'Q8_0' });
-  expect(summarizeHeader(await header('phi3'))).toMatchObject({ arch: 'phi3', problem: expect.stringContaining('phi3 architecture is not supported') });
+  expect(summarizeHeader(await header('falcon'))).toMatchObject({ arch: 'falcon', problem: expect.stringContaining('falcon architecture is not supported') });
 });
 
 test('summarizeHeader: an unsupported tensor type is named (a Q8_0 file whose output matrix is Q2_K)', async () => {

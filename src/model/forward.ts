@@ -3,16 +3,19 @@
  * every projection runs as a matmul over the chunk's tokens (prefill) or a single token (decode), and
  * attention reads all earlier keys and values of each token's sequence through the paged KV cache.
  *
- * Per layer (shapes per token; m tokens in the chunk):
+ * x = token_embd[id] (* sqrt(E) for gemma), then per layer (shapes per token; m tokens in the chunk):
  *   h = rms_norm(x) * attn_norm                                       [E]
  *   q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv)                      [H*hd], [Hkv*hd], [Hkv*hd]
- *   (qwen3) q, k = rms_norm per head * q_norm, k_norm
- *   q, k = rope(q, pos), rope(k, pos);  K/V pages[pos] = k, v
- *   x += attention(q, K/V pages of its sequence, 0..pos) Wo            [E]
- *   x += (silu(rms_norm(x) Wgate) * (rms_norm(x) Wup)) Wdown          [E]
- * then logits = rms_norm(x) * output_norm  Wout (tied: token_embd)   [V], for the rows asked for.
+ *   (qwen3, gemma3) q, k = rms_norm per head * q_norm, k_norm
+ *   q, k = rope(q, pos), rope(k, pos) (the layer's base and scale; the first nRot dims); K/V pages[pos] = k, v
+ *   a = attention(q, K/V pages of its sequence, keys 0..pos or the layer's window; scores soft-capped for gemma2) Wo
+ *   x += a (gemma: rms_norm(a) * post_attention_norm)                  [E]
+ *   f = (act(rms_norm(x) Wgate) * (rms_norm(x) Wup)) Wdown, act silu or gelu
+ *   x += f (gemma: rms_norm(f) * post_ffw_norm)                  [E]
+ * then logits = rms_norm(x) * output_norm  Wout (tied: token_embd)   [V] (gemma2: soft-capped), for the rows asked for.
+ * Fused files (attn_qkv, phi3's gate+up) arrive split by rows (tensors.ts).
  */
-import type { HParams } from './hparams.ts';
+import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
 import type { KvPool } from '../kv/pool.ts';
 import type { PageCopy } from '../kv/pages.ts';
@@ -23,6 +26,7 @@ import { KvWriteKernel } from '../kernels/kv_write.ts';
 import { MatmulKernel } from '../kernels/matmul.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
 import { RopeKernel } from '../kernels/rope.ts';
+import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TopkKernel, packTopkAdj, readTopk, topkOutWords, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
 import { Uniforms, readBuffer, type Recorder } from '../kernels/runtime.ts';
@@ -54,14 +58,16 @@ export class Forward {
   private readonly kvWrite: KvWriteKernel;
   private readonly attention: AttentionKernel;
   private readonly topk: TopkKernel;
+  private readonly softcap: SoftcapKernel;
   private readonly uniforms: Uniforms;
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post', GPUBuffer>;
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
   private topkOut?: GPUBuffer; // topk results, grown on demand
   private readBack?: GPUBuffer; // MAP_READ copy of what a step reads back, grown on demand
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
+  private readonly ropeFactors?: GPUBuffer; // frequency factors (llama3 rope_freqs, phi3 short or long factors)
 
   constructor(
     private readonly device: GPUDevice,
@@ -70,6 +76,7 @@ export class Forward {
     private readonly kv: KvPool,
     readonly chunkTokens: number, // the most tokens one chunk may hold
     readonly maxPages: number, // page-table row length = pages of the longest sequence
+    contextTokens = maxPages * kv.shape.pageSize, // the longest sequence, in tokens (picks phi3's rope factors)
   ) {
     this.matmul = new MatmulKernel(device);
     this.rmsNorm = new RmsNormKernel(device);
@@ -80,6 +87,7 @@ export class Forward {
     this.kvWrite = new KvWriteKernel(device);
     this.attention = new AttentionKernel(device);
     this.topk = new TopkKernel(device);
+    this.softcap = new SoftcapKernel(device);
     this.uniforms = new Uniforms(device);
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
@@ -97,8 +105,11 @@ export class Forward {
       att: f32(c * nHead * hd, 'att'),
       g: f32(c * nFf, 'ffn.gate'),
       u: f32(c * nFf, 'ffn.up'),
+      post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // a block's output, post-normed, before its residual add
     };
     this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
+    const factors = ropeFactorsTensor(hp, contextTokens);
+    if (w.has(factors)) this.ropeFactors = this.vec(factors);
   }
 
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
@@ -147,8 +158,9 @@ export class Forward {
     const rec: Recorder = { encoder: this.device.createCommandEncoder({ label: 'forward' }), uniforms: this.uniforms };
     this.kv.encodeCopies(rec.encoder, c.copies);
     const emb = this.t('token_embd.weight');
-    for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows });
-    const rope = { pos: B.pos, m, hd, base: this.hp.ropeBase, style: this.hp.rope, freqFactors: this.w.has('rope_freqs.weight') ? this.vec('rope_freqs.weight') : undefined };
+    const embScale = this.hp.embedScale ? Math.fround(Math.sqrt(e)) : 1; // as llama.cpp: sqrtf(n_embd)
+    for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
+    const rope = { pos: B.pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
     const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages };
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
@@ -168,25 +180,29 @@ export class Forward {
         this.rmsNorm.encode(rec, { x: B.k, w: this.vec(p + 'attn_k_norm.weight'), y: B.h, rows: m * nHeadKv, n: hd, eps });
         [qb, kb] = [B.att, B.h];
       }
-      this.rope.encode(rec, { ...rope, x: qb, heads: nHead });
-      this.rope.encode(rec, { ...rope, x: kb, heads: nHeadKv });
+      const { base, scale } = layerRope(this.hp, l);
+      this.rope.encode(rec, { ...rope, base, scale, x: qb, heads: nHead });
+      this.rope.encode(rec, { ...rope, base, scale, x: kb, heads: nHeadKv });
       this.kvWrite.encode(rec, { ...paged, k: kb, v: B.v, kCache: this.kv.k[l], vCache: this.kv.v[l], width: nHeadKv * hd });
       const attOut = qb === B.att ? B.q : B.att; // attention may not write over its own q
-      this.attention.encode(rec, { ...paged, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut, nHead, nKvHead: nHeadKv, hd, scale: 1 / Math.sqrt(hd) });
+      const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
+      const att = { nHead, nKvHead: nHeadKv, hd, scale: this.hp.attnScale, softcap: this.hp.attnSoftcap, window };
+      this.attention.encode(rec, { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut });
       this.mm(rec, this.t(p + 'attn_output.weight'), attOut, B.h, m);
-      this.add.encode(rec, { y: B.x, b: B.h, count: m * e, period: m * e });
+      this.residual(rec, p + 'post_attention_norm.weight', m);
       this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'ffn_norm.weight'), y: B.h, rows: m, n: e, eps });
       this.mm(rec, this.t(p + 'ffn_gate.weight'), B.h, B.g, m);
       this.mm(rec, this.t(p + 'ffn_up.weight'), B.h, B.u, m);
-      this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf });
+      this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf, act: this.hp.act });
       this.mm(rec, this.t(p + 'ffn_down.weight'), B.g, B.h, m);
-      this.add.encode(rec, { y: B.x, b: B.h, count: m * e, period: m * e });
+      this.residual(rec, p + 'post_ffw_norm.weight', m);
     }
     this.rmsNorm.encode(rec, { x: B.x, w: this.vec('output_norm.weight'), y: B.h, rows: m, n: e, eps });
     const rows = c.logitRows;
     const consecutive = rows.every((r, i) => r === rows[0] + i);
     if (nOut && consecutive) this.mm(rec, this.out, B.h, this.logits, nOut, rows[0] * e, 0, nVocab);
     else rows.forEach((r, i) => this.mm(rec, this.out, B.h, this.logits!, 1, r * e, i * nVocab, nVocab));
+    if (nOut && this.hp.finalSoftcap > 0) this.softcap.encode(rec, { y: this.logits, count: nOut * nVocab, cap: this.hp.finalSoftcap });
 
     this.lastRows = nOut;
     let read: { src: GPUBuffer; bytes: number } | undefined;
@@ -223,6 +239,17 @@ export class Forward {
     } finally {
       if (staging.mapState === 'mapped') staging.unmap();
     }
+  }
+
+  /** x += h, the block output in B.h; with post norms (gemma) x += rms_norm(h) * postNorm instead. */
+  private residual(rec: Recorder, postNorm: string, m: number): void {
+    const { nEmbd: e, eps } = this.hp;
+    let b = this.buf.h;
+    if (this.hp.postNorms) {
+      this.rmsNorm.encode(rec, { x: this.buf.h, w: this.vec(postNorm), y: this.buf.post, rows: m, n: e, eps });
+      b = this.buf.post;
+    }
+    this.add.encode(rec, { y: this.buf.x, b, count: m * e, period: m * e });
   }
 
   /** Reads back the logits the last run computed (after topk's adjustments when it ran): [rows][V]. */

@@ -29,18 +29,29 @@ export function rmsNorm(x: Float32Array, w: Float32Array, eps: number, n = x.len
   return y;
 }
 
+export interface RopeOptions {
+  base: number; // rope.freq_base
+  style: HParams['rope'];
+  nRot?: number; // leading dimensions rotated (default: all of headDim)
+  scale?: number; // linear scaling: angles multiplied by it (default 1)
+  attnFactor?: number; // the rotated pairs are multiplied by it (default 1)
+  freqFactors?: Float32Array; // [nRot/2]: frequency i divided by factor i (llama3 rope_freqs, phi3 rope factors)
+}
+
 /**
- * Rotates each head of `x` ([heads][headDim]) in place for position `pos`: pair i by the angle
- * pos * base^(-2i/headDim) / freqFactors[i] (llama3 `rope_freqs.weight`; 1 when absent).
+ * Rotates each head of `x` ([heads][headDim]) in place for position `pos`: pair i < nRot/2 by the angle
+ * scale * pos * base^(-2i/nRot) / freqFactors[i], then times attnFactor; dimensions from nRot on are left.
  */
-export function rope(x: Float32Array, headDim: number, pos: number, base: number, style: HParams['rope'], freqFactors?: Float32Array): void {
-  const half = headDim / 2;
+export function rope(x: Float32Array, headDim: number, pos: number, o: RopeOptions): void {
+  const nRot = o.nRot ?? headDim;
+  const half = nRot / 2;
+  const mscale = o.attnFactor ?? 1;
   for (let h = 0; h < x.length; h += headDim) {
     for (let i = 0; i < half; i++) {
-      const theta = (pos * Math.pow(base, (-2 * i) / headDim)) / (freqFactors ? freqFactors[i] : 1);
-      const c = Math.cos(theta);
-      const s = Math.sin(theta);
-      const [a, b] = style === 'adjacent' ? [h + 2 * i, h + 2 * i + 1] : [h + i, h + i + half];
+      const theta = ((o.scale ?? 1) * pos * Math.pow(o.base, (-2 * i) / nRot)) / (o.freqFactors ? o.freqFactors[i] : 1);
+      const c = Math.cos(theta) * mscale;
+      const s = Math.sin(theta) * mscale;
+      const [a, b] = o.style === 'adjacent' ? [h + 2 * i, h + 2 * i + 1] : [h + i, h + i + half];
       const x0 = x[a];
       const x1 = x[b];
       x[a] = x0 * c - x1 * s;

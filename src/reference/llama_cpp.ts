@@ -22,11 +22,11 @@ export interface ReferenceRun {
  * Runs `ids` through llama.cpp, returning logits at every position and `greedyTokens` greedy tokens.
  * Callers pass token ids (BOS included if wanted): no tokenization happens here.
  */
-export async function llamaCppReference(modelPath: string, ids: number[], greedyTokens = 0): Promise<ReferenceRun> {
+export async function llamaCppReference(modelPath: string, ids: number[], greedyTokens = 0, o: { contextSize?: number } = {}): Promise<ReferenceRun> {
   const l = await llama();
   const model = await l.loadModel({ modelPath, gpuLayers: 0 });
   const context = await model.createContext({
-    contextSize: Math.max(64, ids.length + greedyTokens + 8),
+    contextSize: o.contextSize ?? Math.max(64, ids.length + greedyTokens + 8), // phi3 picks its rope factors by it
     batchSize: Math.max(32, ids.length),
     threads: 2, // the default spins more threads than these 2-core machines have
     flashAttention: false,

@@ -28,7 +28,19 @@ interface Case {
   args: string[];
   vocab?: string; // llama.cpp vocab name, when --vocab-from is used
   bos?: number;
+  /**
+   * gemma: llama.cpp's CPU GELU reads an f16 table (ggml-cpu/vec.h, GGML_GELU_FP16), off by up to ~1e-3
+   * relative, where ours is exact: the logits then agree to a tolerance relative to their size, and the
+   * greedy tokens at >= 90% of positions instead of all.
+   */
+  approx?: boolean;
+  /** Context size given to llama.cpp and to our pass (phi3 uses its long rope factors past the trained context). */
+  context?: number;
 }
+
+const spm = { vocab: 'llama-spm', bos: 1 };
+const phi = { vocab: 'phi-3', bos: 1 }; // llama.cpp's phi3 vocabulary needs phi-3's special tokens
+const gemma2 = ['--arch', 'gemma2', '--sliding-window', '8', '--attn-softcap', '5', '--final-softcap', '15'];
 
 const cases: Case[] = [
   // the acceptance command: real qwen2 vocabulary (151,936 tokens), default shape (GQA 4:2)
@@ -36,18 +48,32 @@ const cases: Case[] = [
   { name: 'llama f32, built-in vocab, no GQA', bos: 1, args: ['--arch', 'llama', '--embd', '128', '--heads', '2', '--kv-heads', '2', '--ff', '256'] },
   { name: 'llama f32, llama-spm vocab, GQA 8:2, 3 layers', vocab: 'llama-spm', bos: 1, args: ['--arch', 'llama', '--embd', '256', '--heads', '8', '--kv-heads', '2', '--layers', '3'] },
   { name: 'qwen3 f32, llama-bpe vocab, tied embeddings, MQA', vocab: 'llama-bpe', args: ['--arch', 'qwen3', '--embd', '128', '--heads', '2', '--kv-heads', '1', '--ff', '384', '--tied-embeddings'] },
+  // phi3: fused attn_qkv and gate+up; partial rotary with long-context rope factors and attn_factor
+  { name: 'phi3 f32, phi-3 vocab, MHA', vocab: 'phi-3', bos: 1, args: ['--arch', 'phi3', '--embd', '128', '--heads', '4', '--kv-heads', '4', '--ff', '256'] },
+  { name: 'phi3 f32, GQA, rope dims 24 of 32, short rope factors', ...phi, args: ['--arch', 'phi3', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--rope-dims', '24', '--rope-factors'] },
+  { name: 'phi3 f32, long rope factors (context 1024 > trained 512)', ...phi, context: 1024, args: ['--arch', 'phi3', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--rope-factors'] },
+  // gemma2: window 8 on even layers, attention cap 5, logit cap 15, head size 96 with embd 192
+  { name: 'gemma2 f32, hd 96 of embd 192, window 8, softcaps', ...spm, approx: true, args: [...gemma2, '--embd', '192', '--heads', '3', '--kv-heads', '1', '--head-dim', '96', '--ff', '384', '--layers', '3'] },
+  // gemma3: window 13 on layers 0, 1, (not 2), 3; rope base 10000 there, 1e6 scaled by 1/4 elsewhere
+  { name: 'gemma3 f32, window 13, pattern 3, rope scale 4', ...spm, approx: true, args: ['--arch', 'gemma3', '--sliding-window', '13', '--swa-pattern', '3', '--rope-base-swa', '10000', '--rope-scale', '4', '--embd', '128', '--heads', '2', '--kv-heads', '1', '--ff', '256', '--layers', '4'] },
+  // every layer windowed (pattern 0): the Mistral-style window, which llama.cpp implements for gemma3 only
+  { name: 'gemma3 f32, tied, every layer windowed (9)', ...spm, approx: true, args: ['--arch', 'gemma3', '--sliding-window', '9', '--swa-pattern', '0', '--tied-embeddings', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] },
 ];
 
 describe.each(cases)('$name', (c) => {
   const path = join(dir, `${c.name.replace(/\W+/g, '_')}.gguf`);
 
-  test('matches llama.cpp: finite logits, CPU forward within 1e-4 at 32 positions, same greedy tokens', async () => {
+  const title = c.approx
+    ? 'matches llama.cpp: finite logits, CPU forward within 2e-3 of the largest logit at 32 positions, >= 90% of greedy tokens'
+    : 'matches llama.cpp: finite logits, CPU forward within 1e-4 at 32 positions, same greedy tokens';
+  test(title, async () => {
     const gen = runCli(['make-test-model', ...c.args, ...(c.vocab ? ['--vocab-from', vocabFile(c.vocab)] : []), '--out', path]);
     expect(gen.code, gen.stderr).toBe(0);
 
-    const cpu = await CpuModel.load(path);
+    const context = c.context ?? 64;
+    const cpu = await CpuModel.load(path, { contextTokens: context });
     const ids = prompt(cpu.hp.nVocab, c.bos, 7);
-    const ref = await llamaCppReference(path, ids, 8);
+    const ref = await llamaCppReference(path, ids, 8, { contextSize: context });
     expect(ref.nVocab).toBe(cpu.hp.nVocab);
     const ours = cpu.forward([...ids, ...ref.greedy]);
 
@@ -61,14 +87,20 @@ describe.each(cases)('$name', (c) => {
         maxLogit = Math.max(maxLogit, Math.abs(ref.logits[p][t]));
       }
     }
-    console.log(`${c.name}: max |cpu - llama.cpp| = ${maxDiff.toExponential(2)}, max |logit| = ${maxLogit.toFixed(1)}`);
-    expect(nonFinite).toBe(0);
-    expect(maxDiff).toBeLessThanOrEqual(1e-4);
-    expect(maxLogit).toBeGreaterThan(5); // realistic magnitudes, not a near-zero model
-
-    // llama.cpp's greedy continuation is the argmax of our logits at each step (teacher forcing)
+    // llama.cpp's greedy continuation is the argmax of our logits at each step (teacher forcing), and
+    // its argmax at each prompt position is ours
     const ourGreedy = ref.greedy.map((_, i) => argmax(ours[ids.length - 1 + i]));
-    expect(ourGreedy).toEqual(ref.greedy);
+    const agree = ids.filter((_, p) => argmax(ours[p]) === argmax(ref.logits[p])).length;
+    console.log(`${c.name}: max |cpu - llama.cpp| = ${maxDiff.toExponential(2)}, max |logit| = ${maxLogit.toFixed(1)}; argmax agrees at ${agree}/32`);
+    expect(nonFinite).toBe(0);
+    expect(maxLogit).toBeGreaterThan(5); // realistic magnitudes, not a near-zero model
+    if (c.approx) {
+      expect(maxDiff / maxLogit).toBeLessThanOrEqual(2e-3);
+      expect(agree).toBeGreaterThanOrEqual(29); // 90% of 32 = 28.8
+    } else {
+      expect(maxDiff).toBeLessThanOrEqual(1e-4);
+      expect(ourGreedy).toEqual(ref.greedy);
+    }
   });
 
   test('llama.cpp tokenizes with the copied vocabulary exactly as with the original', async () => {
