@@ -2,6 +2,7 @@
  * The `tabserve` command line. Each command lives in its own file; this one dispatches and turns
  * argument errors into one line on stderr and exit code 2.
  */
+import { bench } from './bench.ts';
 import { makeTestModel } from './make_test_model.ts';
 import { generate } from './generate.ts';
 import { serve } from './serve.ts';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   serve,
   tokenize,
   detokenize,
+  bench,
 };
 
 /** An error caused by how the command was called (exit code 2). */

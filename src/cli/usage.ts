@@ -63,6 +63,14 @@ commands:
   detokenize        the reverse: one JSON array of ids per line in, one JSON string out
       --model FILE.gguf             (required)
 
+  bench             aggregate greedy decode throughput of 1, 4 and 16 concurrent streams, side by side
+      --model FILE.gguf             the model (default: a generated q8_0 model, embd 512, 4 layers)
+      --streams 1,4,16              stream counts to run, in this order
+      --prompt-tokens N             random prompt tokens per stream (default 32)
+      --max-tokens N                tokens generated per stream (default 32)
+      --json                        one JSON object instead of the table
+                    Throughput is all streams' tokens over the wall time; x1 is the ratio to the first count.
+
   help              print this text
 
 Bad arguments print one line on stderr and exit with code 2.`;

@@ -145,19 +145,29 @@ describe('sampling prep on the GPU', () => {
 });
 
 describe('errors leave the engine working', () => {
-  test('bad token ids, unknown sequences, a full context and a full KV pool are typed errors', async () => {
+  test('bad token ids, unknown sequences and a full context are typed errors; a full KV pool preempts and recomputes', async () => {
     const s = engine.createSequence();
     await expect(engine.prefill(s, [engine.hp.nVocab])).rejects.toMatchObject({ code: 'bad-token' });
     await expect(engine.prefill(s, [1.5])).rejects.toMatchObject({ code: 'bad-token' });
     await expect(engine.prefill(12345, [1])).rejects.toMatchObject({ code: 'bad-sequence' });
     await expect(engine.prefill(s, randomPrompt(engine.hp.nVocab, 129, 5))).rejects.toMatchObject({ code: 'context-full' });
     expect(engine.length(s)).toBe(0);
-    // 512 pool tokens = 32 pages; four sequences of 128 fill it, a fifth finds no page
-    const full = [0, 1, 2, 3].map(() => engine.createSequence());
-    for (const f of full) await engine.prefill(f, randomPrompt(engine.hp.nVocab, 128, 6));
-    const err = await engine.prefill(s, [1]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EngineError);
-    expect((err as EngineError).code).toBe('kv-full');
+    // 512 pool tokens = 32 pages; four sequences of 120 tokens (8 pages each) fill it. A fifth sequence's
+    // feed takes the pages of the one used last, which keeps its tokens: its next feed recomputes them first
+    // and gives the logits it would have given (preempting the fifth in turn)
+    const prompts = [0, 1, 2, 3].map((i) => randomPrompt(engine.hp.nVocab, 120, 6 + i));
+    const probe = engine.createSequence();
+    const want = await engine.prefill(probe, [...prompts[3], 7]);
+    engine.free(probe);
+    const full = prompts.map(() => engine.createSequence());
+    for (const [i, f] of full.entries()) await engine.prefill(f, prompts[i]);
+    expect(engine.kvStats().freePages).toBe(0);
+    const before = engine.schedulerStats().preemptions;
+    expect((await engine.prefill(s, [1])).length).toBe(engine.hp.nVocab);
+    expect(engine.length(full[3])).toBe(120); // its tokens are kept, its pages are gone
+    expect(await engine.decode(full[3], 7)).toEqual(want);
+    expect(engine.schedulerStats().preemptions - before).toBe(2);
+    expect(engine.length(s)).toBe(1);
     for (const f of full) engine.free(f);
     expect((await engine.prefill(s, [1, 2, 3])).length).toBe(engine.hp.nVocab);
     engine.free(s);

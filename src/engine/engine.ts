@@ -5,21 +5,26 @@
  *   const logits = await engine.prefill(s, promptIds);   // last position's logits [V]
  *   const next = await engine.decode(s, tokenId);        // one more token
  *   engine.fork(s) / engine.free(s) / engine.unload()
- * GPU work is serialized (one forward at a time); prompts are split into chunks of `chunkTokens`.
+ * Continuous batching: feeds and steps of different sequences issued concurrently are queued and run
+ * together, one forward chunk of at most `chunkTokens` tokens at a time (decode steps first, then prompt
+ * slices; planned by batch.ts). Each row computes exactly what it would alone (the kernels give every
+ * (token, output) its own workgroup), so batching never changes a result.
  */
 import type { Gpu } from '../gpu/device.ts';
 import { GgufError } from '../gguf/errors.ts';
 import { parseGguf, type ByteSource, type GgufHeader, type TensorInfo } from '../gguf/source.ts';
 import type { MetaEntry } from '../gguf/writer.ts';
 import { planKvPool } from '../kv/budget.ts';
-import { KvFullError } from '../kv/pages.ts';
 import { KvPool } from '../kv/pool.ts';
-import { Forward, type Chunk, type ForwardResult } from '../model/forward.ts';
+import { Forward, type ForwardResult } from '../model/forward.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
 import { checkTensors } from '../model/tensors.ts';
 import { destroyTensor, gpuBytes, uploadTensor, type GpuTensor, type LoadProgress } from '../model/upload.ts';
+import type { Want } from './batch.ts';
 import { EngineError } from './errors.ts';
+import { PromptCache } from './prompt_cache.ts';
+import { Scheduler, type SchedulerStats } from './scheduler.ts';
 
 export type { LoadProgress } from '../model/upload.ts';
 export type SeqId = number;
@@ -32,6 +37,8 @@ export interface LoadOptions {
   kvBudgetBytes?: number; // cap on KV pool bytes
   pageSize?: number; // tokens per KV page (default 16)
   chunkTokens?: number; // prompt tokens per forward chunk (default 64)
+  maxBatch?: number; // most sequences in one forward chunk (default 32); the rest wait their turn
+  maxRequests?: number; // most generations admitted at once (default 64); more are refused as 'busy'
 }
 
 export interface ModelHeader {
@@ -50,12 +57,16 @@ export interface KvStats {
   pageSize: number;
   totalPages: number;
   freePages: number;
+  cachedPages: number; // held only by the prompt cache: freed first when pages run out (idle: free + cached = total)
 }
 
 export class Engine {
   private lostReason?: string;
   private unloaded = false;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly sched: Scheduler;
+  private running = 0; // admitted generations
+  /** Finished requests' sequences, reused by prompts that start the same way (prompt_cache.ts). */
+  readonly promptCache: PromptCache;
 
   private constructor(
     readonly gpu: Gpu,
@@ -65,7 +76,10 @@ export class Engine {
     private readonly kv: KvPool,
     private readonly fwd: Forward,
     readonly contextTokens: number,
+    private readonly limits: { maxBatch: number; maxRequests: number },
   ) {
+    this.promptCache = new PromptCache(this);
+    this.sched = new Scheduler({ kv, fwd, device: gpu.device, maxBatch: limits.maxBatch, check: () => this.check(), relieve: () => this.promptCache.dropOne() });
     gpu.device.lost.then((info) => {
       if (!this.unloaded) this.lostReason = `${info.reason}: ${info.message}`;
     });
@@ -143,7 +157,7 @@ export class Engine {
       if (validation) throw new EngineError('gpu', `${source.name}: loading failed with a WebGPU error: ${validation.message}`);
       throw failure;
     }
-    return new Engine(gpu, hp, file.metadata, weights, kv!, fwd!, contextTokens);
+    return new Engine(gpu, hp, file.metadata, weights, kv!, fwd!, contextTokens, { maxBatch: o.maxBatch ?? 32, maxRequests: o.maxRequests ?? 64 });
   }
 
   /** GPU bytes held: weights, KV pool, scratch. */
@@ -155,7 +169,12 @@ export class Engine {
 
   kvStats(): KvStats {
     const p = this.kv.pages;
-    return { pageSize: p.pageSize, totalPages: p.nPages, freePages: p.freePages };
+    // pages every holder of which is a prompt-cache entry
+    const cacheRefs = new Map<number, number>();
+    for (const seq of this.promptCache.seqs()) for (const page of p.table(seq)) cacheRefs.set(page, (cacheRefs.get(page) ?? 0) + 1);
+    let cachedPages = 0;
+    for (const [page, n] of cacheRefs) if (p.refCount(page) === n) cachedPages++;
+    return { pageSize: p.pageSize, totalPages: p.nPages, freePages: p.freePages, cachedPages };
   }
 
   /** Page ids of a sequence, in order (for tests and the scheduler). */
@@ -163,30 +182,50 @@ export class Engine {
     return this.pages(seq, () => this.kv.pages.table(seq));
   }
 
+  /** Forward chunks run, tokens fed, the most sequences in one chunk, preemptions (tests, benchmarks). */
+  schedulerStats(): SchedulerStats {
+    return this.sched.stats();
+  }
+
+  /**
+   * Admits one generation (generate.ts calls it first): returns its release, or throws EngineError 'busy'
+   * when maxRequests are running, so a flood of requests is refused (429) instead of queueing without end.
+   */
+  admit(): () => void {
+    this.check();
+    if (this.running >= this.limits.maxRequests) throw new EngineError('busy', `${this.running} requests are running, the most this engine admits`);
+    this.running++;
+    let released = false;
+    return () => {
+      if (!released) this.running--;
+      released = true;
+    };
+  }
+
   createSequence(): SeqId {
     this.check();
-    return this.kv.pages.create();
+    return this.sched.create();
   }
 
   /** A new sequence that shares `seq`'s tokens (and KV pages, copied only when written). */
   fork(seq: SeqId): SeqId {
     this.check();
-    return this.pages(seq, () => this.kv.pages.fork(seq));
+    return this.pages(seq, () => this.sched.fork(seq));
   }
 
   free(seq: SeqId): void {
     if (this.unloaded) return;
-    this.pages(seq, () => this.kv.pages.free(seq));
+    this.pages(seq, () => this.sched.free(seq));
   }
 
   /** Shortens a sequence to `len` tokens (its later KV entries are dropped). */
   truncate(seq: SeqId, len: number): void {
     this.check();
-    this.pages(seq, () => this.kv.pages.truncate(seq, len));
+    this.pages(seq, () => this.sched.truncate(seq, len));
   }
 
   length(seq: SeqId): number {
-    return this.pages(seq, () => this.kv.pages.length(seq));
+    return this.pages(seq, () => this.sched.length(seq));
   }
 
   /** Feeds `ids` to the sequence; returns the logits after its last token ([V]). */
@@ -211,13 +250,13 @@ export class Engine {
    * The adjusted logits stay on the GPU: `lastLogits()` reads them when the whole row is needed.
    */
   async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[] }): Promise<TopkRow> {
-    const out = await this.serial(() => this.feedNow(seq, ids, false, topk));
+    const out = await this.submit(seq, ids, { kind: 'topk', ...topk });
     return out.topk[0];
   }
 
   /** The (adjusted) logits of the last position the last step or prefill computed. */
   lastLogits(): Promise<Float32Array> {
-    return this.serial(async () => {
+    return this.sched.serial(async () => {
       this.check();
       const rows = await this.fwd.lastLogits();
       if (!rows.length) throw new EngineError('bad-sequence', 'no logits computed yet');
@@ -247,75 +286,20 @@ export class Engine {
   }
 
   private async feed(seq: SeqId, ids: readonly number[], all: boolean): Promise<Float32Array[]> {
-    return (await this.serial(() => this.feedNow(seq, ids, all))).logits;
+    return (await this.submit(seq, ids, all ? { kind: 'all' } : { kind: 'last' })).logits;
   }
 
-  /** Runs `fn` after every earlier GPU call has finished (they share scratch buffers). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async feedNow(seq: SeqId, ids: readonly number[], all: boolean, topk?: Chunk['topk']): Promise<ForwardResult> {
+  /** Queues a feed; it runs in the next chunks the batch planner gives it. */
+  private submit(seq: SeqId, ids: readonly number[], want: Want): Promise<ForwardResult> {
     this.check();
     if (ids.length === 0) throw new EngineError('bad-token', 'no tokens to feed');
     for (const id of ids) {
       if (!Number.isInteger(id) || id < 0 || id >= this.hp.nVocab) throw new EngineError('bad-token', `token id ${id} is outside the vocabulary (0..${this.hp.nVocab - 1})`);
     }
-    const start = this.length(seq);
+    const start = this.length(seq) + this.sched.queued(seq);
     if (start + ids.length > this.contextTokens) {
       throw new EngineError('context-full', `the sequence would hold ${start + ids.length} tokens; the context is ${this.contextTokens}`);
     }
-    const out: ForwardResult = { logits: [], topk: [] };
-    const chunk = this.fwd.chunkTokens;
-    for (let i = 0; i < ids.length; i += chunk) {
-      const n = Math.min(chunk, ids.length - i);
-      const last = i + n === ids.length;
-      const r = await this.runChunk(seq, ids.slice(i, i + n), all || last, all, last ? topk : undefined);
-      out.logits.push(...r.logits);
-      out.topk.push(...r.topk);
-    }
-    return out;
-  }
-
-  /** One forward chunk of one sequence; on failure the sequence is rolled back to where it was. */
-  private async runChunk(seq: SeqId, ids: readonly number[], wantLogits: boolean, all: boolean, topk?: Chunk['topk']): Promise<ForwardResult> {
-    const n = ids.length;
-    const pages = this.kv.pages;
-    const pos0 = pages.length(seq);
-    let copies;
-    try {
-      copies = pages.append(seq, n);
-    } catch (e) {
-      if (e instanceof KvFullError) throw new EngineError('kv-full', e.message);
-      throw e;
-    }
-    const device = this.gpu.device;
-    device.pushErrorScope('validation');
-    device.pushErrorScope('out-of-memory');
-    let result: ForwardResult = { logits: [], topk: [] };
-    let thrown: unknown;
-    try {
-      result = await this.fwd.run({
-        ids: Uint32Array.from(ids),
-        pos: Uint32Array.from({ length: n }, (_, r) => pos0 + r),
-        seqRow: new Uint32Array(n),
-        tables: [pages.table(seq)],
-        copies,
-        logitRows: !wantLogits ? [] : all ? Array.from({ length: n }, (_, r) => r) : [n - 1],
-        topk,
-      });
-    } catch (e) {
-      thrown = e;
-    }
-    const oom = await device.popErrorScope();
-    const validation = await device.popErrorScope();
-    if (thrown || oom || validation) {
-      pages.truncate(seq, pos0);
-      this.check();
-      throw new EngineError('gpu', `forward pass failed: ${thrown ? (thrown as Error).message : (oom ?? validation)!.message}`);
-    }
-    return result;
+    return this.sched.submit(seq, ids, want);
   }
 }

@@ -5,6 +5,7 @@ export type EngineErrorCode =
   | 'too-large' // the model or KV pool does not fit the adapter
   | 'context-full' // a sequence would grow past the context length
   | 'kv-full' // no free KV pages left for this step
+  | 'busy' // as many requests as the engine admits are running: retry shortly
   | 'bad-token' // a token id outside the vocabulary
   | 'bad-sequence' // an unknown or freed sequence id
   | 'unloaded'; // the engine was unloaded

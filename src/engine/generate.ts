@@ -47,6 +47,8 @@ export interface GenerateOptions {
    * cached < prompt.length, since the last prompt token's logits are needed.
    */
   start?: { seq: SeqId; cached: number };
+  /** At the end, hand the sequence (prompt and generated tokens) to engine.promptCache instead of freeing it. */
+  cache?: boolean;
 }
 
 /** The GPU top-k path gives exactly the CPU sampler's token for these requests; k to read back, or 0. */
@@ -105,9 +107,23 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   const k = o.gpuTopk === false ? 0 : gpuTopk(p);
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
   const stop = new StopMatcher(p.stop);
-  const seq = o.start?.seq ?? engine.createSequence();
+  let release: () => void;
+  try {
+    release = engine.admit(); // 'busy' when the engine runs as many generations as it admits
+  } catch (e) {
+    if (o.start) engine.free(o.start.seq);
+    throw e;
+  }
+  let seq: SeqId;
+  try {
+    seq = o.start?.seq ?? engine.createSequence();
+  } catch (e) {
+    release();
+    throw e;
+  }
   const generated: number[] = [];
   let finishReason: FinishReason = 'length';
+  let ended = false; // the loop ran to its end (not an error)
   try {
     let feed: readonly number[] = cached ? prompt.slice(cached) : prompt;
     while (generated.length < maxTokens) {
@@ -146,9 +162,13 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
       const tail = stop.push(text.flush()).emit + (stop.stopped ? '' : stop.flush());
       if (tail) yield { kind: 'text', text: tail };
     }
+    ended = true;
     yield { kind: 'done', finishReason, promptTokens: prompt.length, completionTokens: generated.length };
   } finally {
-    engine.free(seq);
+    // the sequence holds the prompt and the generated tokens fed back (all but the last)
+    release();
+    if (ended && o.cache) engine.promptCache.keep(seq, [...prompt, ...generated].slice(0, engine.length(seq)));
+    else engine.free(seq);
   }
 }
 

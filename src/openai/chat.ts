@@ -34,7 +34,7 @@ export async function serveChat(req: ChatRequest, m: ReadyModel, request: Reques
   contextCheck(ids.length, req.sampling.max_tokens, engine.contextTokens, 'messages');
   const meta: ResponseMeta = { id: newResponseId('chatcmpl'), created: unixSeconds(), model: m.id };
   const abort = new AbortController(); // aborted by the response (stream.ts) when the client goes away
-  const runUsage: RunUsage = { promptTokens: 0, completionTokens: 0 };
+  const runUsage: RunUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
   const events = runChoices([ids], { engine, tokenizer, params: req.sampling, n: req.n, signal: abort.signal, continues: false, scorePrompt: false, generate: true }, runUsage);
   const logprobOf = (ev: Extract<ChoiceEvent, { kind: 'token' }>): ChatCompletionTokenLogprob | undefined =>
     req.sampling.logprobs && ev.logprob !== undefined ? chatTokenLogprob(tokenizer, ev.token, ev.logprob, ev.topLogprobs) : undefined;
@@ -52,7 +52,7 @@ export async function serveChat(req: ChatRequest, m: ReadyModel, request: Reques
     }
     if (ev.kind === 'done' && ev.finishReason !== 'cancelled') c.finishReason = ev.finishReason;
   };
-  const result = () => chatCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage.promptTokens, runUsage.completionTokens));
+  const result = () => chatCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage));
   return jsonResponse(events, fold, result, o);
 }
 
@@ -87,6 +87,6 @@ async function* chatStream(
     }
   }
   if (aborted.aborted) return;
-  if (req.includeUsage) yield sseEvent(chatChunk(meta, [], usage(runUsage.promptTokens, runUsage.completionTokens)));
+  if (req.includeUsage) yield sseEvent(chatChunk(meta, [], usage(runUsage)));
   yield SSE_DONE;
 }

@@ -102,7 +102,7 @@ export async function serveCompletion(req: CompletionRequest, m: ReadyModel, req
   const params = { ...req.sampling, max_tokens: req.sampling.max_tokens ?? Math.max(COMPLETIONS_DEFAULT_MAX_TOKENS, req.sampling.min_tokens) };
   const meta: ResponseMeta = { id: newResponseId('cmpl'), created: unixSeconds(), model: m.id };
   const abort = new AbortController(); // aborted by the response (stream.ts) when the client goes away
-  const runUsage: RunUsage = { promptTokens: 0, completionTokens: 0 };
+  const runUsage: RunUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
   const events = runChoices(
     prompts,
     { engine, tokenizer, params, n: req.n, signal: abort.signal, continues: true, scorePrompt: req.echo && req.sampling.logprobs, generate: !req.echoOnly },
@@ -128,7 +128,7 @@ export async function serveCompletion(req: CompletionRequest, m: ReadyModel, req
     if (ev.kind === 'done') c.finish_reason = ev.finishReason === 'cancelled' ? null : ev.finishReason;
     else append(c, piece(ev));
   };
-  const result = () => textCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage.promptTokens, runUsage.completionTokens));
+  const result = () => textCompletion(meta, [...choices.values()].sort((a, b) => a.index - b.index), usage(runUsage));
   return jsonResponse(events, fold, result, o);
 }
 
@@ -153,6 +153,6 @@ async function* completionStream(
     yield sseEvent(textCompletion(meta, [{ index: ev.index, text: p.text, logprobs: p.logprobs, finish_reason: null }], u));
   }
   if (aborted.aborted) return;
-  if (includeUsage) yield sseEvent(textCompletion(meta, [], usage(runUsage.promptTokens, runUsage.completionTokens)));
+  if (includeUsage) yield sseEvent(textCompletion(meta, [], usage(runUsage)));
   yield SSE_DONE;
 }

@@ -65,6 +65,8 @@ function fromEngine(e: EngineError, promptParam: string): ApiError {
     case 'kv-full':
       // Other requests hold the pages; they free them as they finish, so a retry soon may well succeed.
       return new ApiError(429, `the server is busy (${e.message}); retry shortly`, 'rate_limit_error', null, 'kv_cache_full', { 'retry-after': String(KV_FULL_RETRY_AFTER_S) });
+    case 'busy':
+      return new ApiError(429, `the server is busy (${e.message}); retry shortly`, 'rate_limit_error', null, 'server_busy', { 'retry-after': String(KV_FULL_RETRY_AFTER_S) });
     case 'context-full':
       return badRequest(e.message, promptParam, 'context_length_exceeded');
     case 'bad-token':

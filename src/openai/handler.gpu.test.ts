@@ -5,7 +5,7 @@
  * echo, usage, errors with their statuses, and cancellation freeing every KV page.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, KvStats } from '../engine/engine.ts';
 import { generate } from '../engine/generate.ts';
 import type { Gpu } from '../gpu/device.ts';
 import { openTestGpu } from '../gpu/node_testing.ts';
@@ -56,7 +56,9 @@ async function events(r: Response): Promise<Json[]> {
 }
 
 const messages = [{ role: 'user', content: 'Tell me a story about a cat.' }];
-const allFree = () => engine.kvStats().freePages === engine.kvStats().totalPages;
+/** No page leaked: every page is free or held only by the prompt cache. */
+const idle = (k: KvStats) => k.freePages + k.cachedPages === k.totalPages;
+const allFree = () => idle(engine.kvStats());
 
 describe('chat', () => {
   test('stream assembles to the non-stream text at temperature 0; chunk shape; usage', async () => {
@@ -245,6 +247,45 @@ describe('errors', () => {
   });
 });
 
+describe('many requests at once', () => {
+  test('16 concurrent streaming greedy chats with different prompts: each streams the text it streams alone', async () => {
+    const bodies = Array.from({ length: 16 }, (_, i) => ({ messages: [{ role: 'user', content: `Request ${i}: ${'tell me more '.repeat(i % 5)}` }], temperature: 0, max_tokens: 10, ignore_eos: true, stream: true }));
+    const text = async (body: Json) => (await events(await chat(body))).map((e) => e.choices[0]?.delta?.content ?? '').join('');
+    const alone: string[] = [];
+    for (const b of bodies) alone.push(await text(b));
+    const before = engine.schedulerStats();
+    const together = await Promise.all(bodies.map(text));
+    expect(together).toEqual(alone);
+    expect(engine.schedulerStats().maxSeqs).toBeGreaterThan(1); // they shared chunks
+    expect(engine.schedulerStats().chunks - before.chunks).toBeLessThan(16 * 10);
+    expect(allFree()).toBe(true);
+  });
+});
+
+describe('prompt caching', () => {
+  test('the second turn of a conversation prefills only its new tokens, and answers as it would without the cache', async () => {
+    engine.promptCache.clear();
+    const turn1 = [{ role: 'system', content: 'You are a terse assistant.' }, { role: 'user', content: 'Name a colour.' }];
+    const a1 = (await (await chat({ messages: turn1, temperature: 0, max_tokens: 12, ignore_eos: true })).json()) as Json;
+    expect(a1.usage.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+    const turn2 = [...turn1, { role: 'assistant', content: a1.choices[0].message.content }, { role: 'user', content: 'Another one.' }];
+    const fed0 = engine.schedulerStats().tokens;
+    const a2 = (await (await chat({ messages: turn2, temperature: 0, max_tokens: 6, ignore_eos: true })).json()) as Json;
+    const fed = engine.schedulerStats().tokens - fed0;
+    const cached = a2.usage.prompt_tokens_details.cached_tokens as number;
+    console.log(`turn 2: ${a2.usage.prompt_tokens} prompt tokens, ${cached} cached (turn 1's prompt: ${a1.usage.prompt_tokens})`);
+    // turn 1's prompt (ChatML up to "<|im_start|>assistant\n") is a prefix of turn 2's; part of the answer may match too
+    expect(cached).toBeGreaterThanOrEqual(a1.usage.prompt_tokens);
+    expect(cached).toBeLessThan(a2.usage.prompt_tokens);
+    expect(fed).toBe(a2.usage.prompt_tokens - cached + 6 - 1); // the new prompt tokens, then each generated token but the last
+    engine.promptCache.clear();
+    const fresh = (await (await chat({ messages: turn2, temperature: 0, max_tokens: 6, ignore_eos: true })).json()) as Json;
+    expect(fresh.usage.prompt_tokens_details).toEqual({ cached_tokens: 0 });
+    expect(fresh.choices[0].message.content).toBe(a2.choices[0].message.content);
+    expect(allFree()).toBe(true);
+  });
+});
+
 describe('cancellation', () => {
   const streamBody = { messages, temperature: 0, max_tokens: 200, ignore_eos: true, stream: true };
 
@@ -262,7 +303,7 @@ describe('cancellation', () => {
 
   test('20 aborted streams (reader cancels, client signal aborts, aborted before reading) leave every KV page free', async () => {
     const before = engine.kvStats();
-    expect(before.freePages).toBe(before.totalPages);
+    expect(idle(before)).toBe(true);
     for (let i = 0; i < 20; i++) {
       const ac = new AbortController();
       const r = i % 2 === 0 ? await chat({ ...streamBody, n: 1 + (i % 3) }, ac.signal) : await completion({ prompt: `Number ${i}`, max_tokens: 200, ignore_eos: true, stream: true, n: 2 }, ac.signal);
@@ -274,7 +315,7 @@ describe('cancellation', () => {
         // freed within one decode step (a few hundred ms on a CPU adapter, seconds when the machine is busy)
         for (let t = 0; t < 1000 && !allFree(); t++) await new Promise((res) => setTimeout(res, 10));
       }
-      expect(engine.kvStats().freePages, `stream ${i}`).toBe(before.totalPages);
+      expect(idle(engine.kvStats()), `stream ${i}`).toBe(true);
     }
   });
 
@@ -291,7 +332,7 @@ describe('cancellation', () => {
 });
 
 describe('a full KV cache', () => {
-  test('429 + retry-after before any output; an SSE error event mid-stream; every page freed after', async () => {
+  test('an idle stream is preempted for a request that fits; 429 for one that cannot fit alone; an SSE error event mid-stream; every page freed after', async () => {
     // 4 pages of 16 tokens shared by all requests, while one sequence may hold 256
     const small = new ModelHost(gpu, await fileSource(makeModel(MODEL)), 'small-kv', { contextTokens: 256, kvTokens: 64 });
     await small.loaded();
@@ -301,16 +342,22 @@ describe('a full KV cache', () => {
       const prompt = Array.from({ length: 40 }, (_, i) => 300 + i);
       const call = (body: Json) => handle(new Request('http://localhost/v1/completions', { method: 'POST', body: JSON.stringify({ model: 'small-kv', prompt, temperature: 0, ignore_eos: true, ...body }) }), small);
       const a = await call({ max_tokens: 100, stream: true }); // holds 3 pages once its first token is out
+      // b needs 3 of the 4 pages: a, idle until its stream is read, is preempted (keeping its tokens)
       const b = await call({ max_tokens: 4 });
-      expect(b.status).toBe(429);
-      expect(b.headers.get('retry-after')).toBe('1');
-      expect(((await b.json()) as Json).error).toMatchObject({ code: 'kv_cache_full', type: 'rate_limit_error' });
-      // a grows into the 4th page, then needs a 5th: the stream ends with an error event, not [DONE]
+      expect(b.status).toBe(200);
+      expect(((await b.json()) as Json).usage.completion_tokens).toBe(4);
+      // a prompt that cannot fit even alone (5 pages): 429 before any output
+      const c = await call({ prompt: Array.from({ length: 70 }, (_, i) => 300 + i), max_tokens: 1 });
+      expect(c.status).toBe(429);
+      expect(c.headers.get('retry-after')).toBe('1');
+      expect(((await c.json()) as Json).error).toMatchObject({ code: 'kv_cache_full', type: 'rate_limit_error' });
+      // a recomputes its tokens when read on, grows into the 4th page, then needs a 5th that nothing can
+      // give: the stream ends with an error event, not [DONE]
       const text = await a.text();
       expect(text).not.toContain('[DONE]');
       const last = JSON.parse(text.trim().split('\n\n').pop()!.slice('data: '.length)) as Json;
       expect(last.error).toMatchObject({ code: 'kv_cache_full' });
-      expect(s.engine.kvStats().freePages).toBe(s.engine.kvStats().totalPages);
+      expect(idle(s.engine.kvStats())).toBe(true);
       const ok = (await (await call({ max_tokens: 3 })).json()) as Json;
       expect(ok.usage.completion_tokens).toBe(3);
     } finally {

@@ -30,10 +30,12 @@ export const newResponseId = (prefix: 'chatcmpl' | 'cmpl'): string => `${prefix}
 
 export const unixSeconds = (ms = Date.now()): number => Math.floor(ms / 1000);
 
-export const usage = (promptTokens: number, completionTokens: number): CompletionUsage => ({
-  prompt_tokens: promptTokens,
-  completion_tokens: completionTokens,
-  total_tokens: promptTokens + completionTokens,
+/** OpenAI's usage object; cached_tokens: prompt tokens whose KV came from the prompt cache. */
+export const usage = (u: { promptTokens: number; completionTokens: number; cachedTokens: number }): CompletionUsage => ({
+  prompt_tokens: u.promptTokens,
+  completion_tokens: u.completionTokens,
+  total_tokens: u.promptTokens + u.completionTokens,
+  prompt_tokens_details: { cached_tokens: u.cachedTokens },
 });
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });

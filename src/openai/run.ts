@@ -53,6 +53,7 @@ export interface RunOptions {
 export interface RunUsage {
   promptTokens: number;
   completionTokens: number;
+  cachedTokens: number; // prompt tokens whose KV came from the prompt cache
 }
 
 /** Prompt positions scored per read-back: 16 rows of a 150k vocabulary are ~10 MB. */
@@ -107,10 +108,12 @@ export async function* runChoices(prompts: readonly (readonly number[])[], o: Ru
           yield { kind: 'done', index, finishReason: 'length', completionTokens: 0 };
           continue;
         }
-        const start = base !== undefined ? { seq: engine.fork(base), cached: P - 1 } : undefined;
+        // one choice: start from the longest cached prefix of the prompt (an earlier turn, a system prompt)
+        const start = base !== undefined ? { seq: engine.fork(base), cached: P - 1 } : engine.promptCache.take(ids);
+        if (base === undefined && start) usage.cachedTokens += start.cached;
         let started = false;
         // for-await starts the generator at once, so it owns (and frees) the fork from here on
-        for await (const ev of generate(engine, { prompt: ids, params: choiceParams(o.params, index), tokenizer, signal, continues: o.continues, start })) {
+        for await (const ev of generate(engine, { prompt: ids, params: choiceParams(o.params, index), tokenizer, signal, continues: o.continues, start, cache: true })) {
           if (!started) {
             started = true;
             yield { kind: 'start', index, promptIndex: pi, score };

@@ -46,24 +46,24 @@ describe('response builders', () => {
     expect(newResponseId('chatcmpl')).toMatch(/^chatcmpl-[0-9a-f]{32}$/);
     expect(newResponseId('cmpl')).not.toBe(newResponseId('cmpl'));
     expect(unixSeconds(1700000000999)).toBe(1700000000);
-    expect(usage(3, 4)).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(usage({ promptTokens: 3, completionTokens: 4, cachedTokens: 2 })).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 2 } });
     expect(modelList([modelObject('m', 5)])).toEqual({ object: 'list', data: [{ id: 'm', object: 'model', created: 5, owned_by: 'tabserve' }] });
   });
 
   test('chat.completion and chunks', () => {
     const lp = chatLogprobs([chatTokenLogprob(tokens, 1, -0.5, [{ token: 1, logprob: -0.5 }, { token: 3, logprob: -1 }])]);
     expect(lp.content![0]).toEqual({ token: ' b', logprob: -0.5, bytes: [32, 98], top_logprobs: [{ token: ' b', logprob: -0.5, bytes: [32, 98] }, { token: '\ufffd', logprob: -1, bytes: [0xc3] }] });
-    const c = chatCompletion(meta, [{ index: 0, text: 'hi', finishReason: 'stop', logprobs: null }], usage(1, 2));
+    const c = chatCompletion(meta, [{ index: 0, text: 'hi', finishReason: 'stop', logprobs: null }], usage({ promptTokens: 1, completionTokens: 2, cachedTokens: 0 }));
     expect(c).toEqual({
       id: 'chatcmpl-x', object: 'chat.completion', created: 1700000000, model: 'tiny',
       choices: [{ index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } },
     });
     const role = chatChunk(meta, [chatChunkChoice(0, { role: 'assistant', content: '' })]);
     expect(role).toEqual({ id: 'chatcmpl-x', object: 'chat.completion.chunk', created: 1700000000, model: 'tiny', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
     expect('usage' in role).toBe(false);
     expect(chatChunk(meta, [], null).usage).toBeNull();
-    expect(chatChunk(meta, [], usage(1, 1)).choices).toEqual([]);
+    expect(chatChunk(meta, [], usage({ promptTokens: 1, completionTokens: 1, cachedTokens: 0 })).choices).toEqual([]);
   });
 
   test('legacy logprobs: the chosen token joins the top map; same-text tokens share a key; no prototype keys', () => {
@@ -77,7 +77,7 @@ describe('response builders', () => {
     expect(lp.top_logprobs[0]).toBeNull();
     expect(JSON.stringify(lp.top_logprobs[1])).toBe('{" b":-0.1,"__proto__":-0.25}');
     expect(JSON.parse(JSON.stringify(lp.top_logprobs[2]))).toEqual({ '\ufffd': -1.5 });
-    const t = textCompletion({ ...meta, id: 'cmpl-x' }, [{ index: 0, text: 'a', logprobs: lp, finish_reason: 'length' }], usage(1, 1));
+    const t = textCompletion({ ...meta, id: 'cmpl-x' }, [{ index: 0, text: 'a', logprobs: lp, finish_reason: 'length' }], usage({ promptTokens: 1, completionTokens: 1, cachedTokens: 0 }));
     expect(t).toMatchObject({ id: 'cmpl-x', object: 'text_completion', choices: [{ index: 0, text: 'a', finish_reason: 'length' }] });
   });
 

@@ -24,7 +24,7 @@ export interface StartOptions {
 export interface Tabserve {
   readonly id: string;
   readonly gpu: GpuInfo;
-  /** The KV cache's page counts (null when no model is loaded): freePages === totalPages when idle. */
+  /** The KV cache's page counts (null when no model is loaded): freePages + cachedPages === totalPages when idle. */
   kvStats(): Promise<KvStats | null>;
   /** Stops serving: the Service Worker forgets this model and the Worker (and its GPU memory) is gone. */
   stop(): void;
