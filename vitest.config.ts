@@ -11,6 +11,7 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'workers/**/*.test.ts'],
           exclude: ['**/*.gpu.test.ts'],
           testTimeout: 120_000,
+          hookTimeout: 120_000, // beforeAll loads llama.cpp models: slow on 2 busy cores
         },
       },
       {

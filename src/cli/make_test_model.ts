@@ -1,9 +1,9 @@
 /** `tabserve make-test-model`: writes a generated GGUF test model (see src/model/test_model.ts). */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { openGgufFile } from '../gguf/node_file.ts';
-import type { MetaEntry } from '../gguf/writer.ts';
+import { meta, type MetaEntry } from '../gguf/writer.ts';
 import { builtinVocab } from '../model/builtin_vocab.ts';
 import type { Arch } from '../model/hparams.ts';
 import { TEST_MODEL_DEFAULTS as D, TestModelOptionError, testModelGguf, validateTestModelOptions, type WeightTypeName } from '../model/test_model.ts';
@@ -26,7 +26,7 @@ function optNum(name: string, v: string | undefined): number | undefined {
 }
 
 /** Copies the tokenizer.* keys of a GGUF (a vocab-only file or a whole model). */
-async function vocabFrom(path: string): Promise<Record<string, MetaEntry>> {
+export async function vocabFrom(path: string): Promise<Record<string, MetaEntry>> {
   if (!existsSync(path)) throw new TestModelOptionError(`vocab file not found: ${path}`);
   const file = await openGgufFile(path).catch((e: Error) => {
     throw new TestModelOptionError(e.message);
@@ -63,6 +63,7 @@ export async function makeTestModel(argv: string[]): Promise<void> {
       'attn-softcap': { type: 'string' },
       'final-softcap': { type: 'string' },
       'vocab-from': { type: 'string' },
+      'chat-template': { type: 'string' },
     },
   });
   if (!values.out) throw new TestModelOptionError('--out FILE.gguf is required');
@@ -90,6 +91,7 @@ export async function makeTestModel(argv: string[]): Promise<void> {
   };
   validateTestModelOptions(opts); // fail on shape errors before reading a large vocab file
   const vocab = values['vocab-from'] ? await vocabFrom(values['vocab-from']) : builtinVocab();
+  if (values['chat-template']) vocab['tokenizer.chat_template'] = meta.str(await readFile(values['chat-template'], 'utf8'));
   const chunks = testModelGguf({ ...opts, vocab });
   await writeFile(values.out, chunks);
   const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);

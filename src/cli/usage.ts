@@ -30,6 +30,7 @@ commands:
       --vocab-from VOCAB.gguf   copy the tokenizer.* metadata (tokens, merges, scores, types, special ids,
                     pre-tokenizer, chat template) from a real GGUF; without it a small built-in
                     SentencePiece-style vocabulary with byte fallback and a ChatML template is used
+      --chat-template FILE.jinja    store this chat template (tokenizer.chat_template) instead
 
   generate          load a GGUF model on WebGPU and continue a prompt (greedy unless --temperature)
       --model FILE.gguf             the model (required)

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { logitRows, planBatch, type Want, type WorkItem } from './batch.ts';
+import { logitRows, planBatch, tokenMasks, type Want, type WorkItem } from './batch.ts';
 
 let arrival = 0;
 const item = (seq: number, n: number, want: Want = { kind: 'last' }, fed = 0): WorkItem => ({ seq, ids: Array.from({ length: n }, (_, i) => i), fed, want, arrival: arrival++ });
@@ -50,4 +50,12 @@ test('an empty queue or no budget plans nothing', () => {
 test('at most maxSeqs sequences go into one chunk; the others wait their turn in order', () => {
   const items = [1, 2, 3, 4].map((seq) => item(seq, 1, greedy));
   expect(planBatch(items, 64, 2).slices.map((s) => s.item.seq)).toEqual([1, 2]);
+});
+
+test('token masks: rows without a grammar allow everything; a short mask masks the ids past it', () => {
+  expect(tokenMasks([], 3, 100)).toBeUndefined();
+  const allowed = Int32Array.from([0b101, -1]); // ids 0, 2 and 32..63; the grammar knows 64 tokens
+  const m = tokenMasks([{ row: 1, allowed }], 3, 100)!;
+  expect(m.words).toBe(4); // ceil(100 / 32)
+  expect([...m.bits]).toEqual([~0 >>> 0, ~0 >>> 0, ~0 >>> 0, ~0 >>> 0, 0b101, 0xffffffff, 0, 0, ~0 >>> 0, ~0 >>> 0, ~0 >>> 0, ~0 >>> 0]);
 });

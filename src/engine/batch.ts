@@ -14,6 +14,7 @@
  * and its last token waits for a later chunk.
  */
 import type { TopkAdj } from '../kernels/topk.ts';
+import type { TokenMasks } from '../model/forward.ts';
 
 export type SeqId = number;
 
@@ -21,7 +22,8 @@ export type SeqId = number;
 export type Want =
   | { kind: 'last' } // the logits after the last token [V]
   | { kind: 'all' } // the logits after every token (tests)
-  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[] }; // top k after adjustments (row 0)
+  // top k after adjustments (row 0) and, with `allowed`, a grammar's token mask: [ceil(tokens / 32)] bitset
+  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array };
 
 export interface WorkItem {
   seq: SeqId;
@@ -106,4 +108,19 @@ export function logitRows(plan: BatchPlan): number[] {
     row += n;
   }
   return rows;
+}
+
+/**
+ * The logit rows' grammar masks for the forward pass: [rows][ceil(V / 32)] words, all ones (everything allowed)
+ * for rows without one; a mask shorter than the row masks the ids past it. Undefined when no row has one.
+ */
+export function tokenMasks(masked: readonly { row: number; allowed: Int32Array }[], rows: number, V: number): TokenMasks | undefined {
+  if (!masked.length) return undefined;
+  const words = Math.ceil(V / 32);
+  const bits = new Uint32Array(rows * words).fill(0xffffffff);
+  for (const { row, allowed } of masked) {
+    bits.fill(0, row * words, (row + 1) * words);
+    bits.set(new Uint32Array(allowed.buffer, allowed.byteOffset, Math.min(allowed.length, words)), row * words);
+  }
+  return { words, bits };
 }

@@ -187,6 +187,11 @@ export class Engine {
     return this.sched.stats();
   }
 
+  /** Forward runs so far and their host-side milliseconds (encode, submit, read back): benchmarks. */
+  forwardTiming(): { runs: number; hostMs: number } {
+    return { ...this.fwd.timing };
+  }
+
   /**
    * Admits one generation (generate.ts calls it first): returns its release, or throws EngineError 'busy'
    * when maxRequests are running, so a flood of requests is refused (429) instead of queueing without end.
@@ -246,10 +251,11 @@ export class Engine {
 
   /**
    * Feeds `ids` and returns only the top k of the next-token logits after the sparse adjustments `adj`
-   * (penalties, biases, masks; row 0), with log-sum-exp at temperature 1 and 1/invTemp: O(k) read back.
+   * (penalties, biases, bans; row 0) and the grammar mask `allowed` ([ceil(V / 32)] bitset, 1 = allowed), with
+   * log-sum-exp at temperature 1 and 1/invTemp: O(k) read back.
    * The adjusted logits stay on the GPU: `lastLogits()` reads them when the whole row is needed.
    */
-  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[] }): Promise<TopkRow> {
+  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array }): Promise<TopkRow> {
     const out = await this.submit(seq, ids, { kind: 'topk', ...topk });
     return out.topk[0];
   }

@@ -8,6 +8,7 @@ export type EngineErrorCode =
   | 'busy' // as many requests as the engine admits are running: retry shortly
   | 'bad-token' // a token id outside the vocabulary
   | 'bad-sequence' // an unknown or freed sequence id
+  | 'grammar' // the grammar engine disagreed with itself (a bug, never the request's fault)
   | 'unloaded'; // the engine was unloaded
 
 export class EngineError extends Error {

@@ -11,6 +11,8 @@ import { samplingParams } from '../sampling/params.ts';
 import type { SamplingParams } from '../sampling/params.ts';
 import { makeModel, randomPrompt } from '../testing/models.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../tokenizer/tokenizer.ts';
+import { Grammars, type TokenConstraint } from '../grammar/grammar.ts';
+import { PERSON_SCHEMA } from '../testing/schemas.ts';
 import { Engine } from './engine.ts';
 import { generate, gpuTopk, type GenerateEvent } from './generate.ts';
 
@@ -28,7 +30,7 @@ afterAll(() => {
   gpu?.device.destroy();
 });
 
-async function run(params: Partial<SamplingParams>, prompt = randomPrompt(engine.hp.nVocab, 12, 1, 1), opts: { gpuTopk?: boolean; signal?: AbortSignal; start?: { seq: number; cached: number } } = {}) {
+async function run(params: Partial<SamplingParams>, prompt = randomPrompt(engine.hp.nVocab, 12, 1, 1), opts: { gpuTopk?: boolean; signal?: AbortSignal; start?: { seq: number; cached: number }; constraint?: TokenConstraint } = {}) {
   const events: GenerateEvent[] = [];
   for await (const ev of generate(engine, { prompt, params: samplingParams(params), tokenizer: tok, ...opts })) events.push(ev);
   const tokens = events.flatMap((e) => (e.kind === 'token' ? [e.token] : []));
@@ -53,6 +55,25 @@ describe('GPU top-k path', () => {
     expect(fast.tokens.length).toBe(24);
     expect(fast.tokens).toEqual(cpu.tokens);
     expect(fast.text).toBe(cpu.text);
+  });
+});
+
+describe('GPU top-k path with a grammar (the mask applied on the GPU)', () => {
+  const cases: Partial<SamplingParams>[] = [
+    { temperature: 0, max_tokens: 300 },
+    { temperature: 1, top_k: 40, seed: 6, max_tokens: 300 },
+    { temperature: 1.5, top_k: 64, min_p: 0.02, seed: 7, max_tokens: 300, frequency_penalty: 0.5, logit_bias: { 7: 5 } },
+  ];
+  test.each(cases)('gives the CPU sampler\'s tokens, and JSON valid for the schema: %j', async (params) => {
+    expect(gpuTopk(samplingParams(params))).toBeGreaterThan(0);
+    const grammars = await Grammars.of(tok);
+    const spec = { kind: 'json_schema', schema: PERSON_SCHEMA, strict: true } as const;
+    const fast = await run(params, undefined, { constraint: await grammars.constraint(spec) });
+    const cpu = await run(params, undefined, { gpuTopk: false, constraint: await grammars.constraint(spec) });
+    expect(fast.tokens).toEqual(cpu.tokens);
+    expect(fast.done.finishReason).toBe('stop');
+    const value = JSON.parse(fast.text) as Record<string, unknown>;
+    expect(Object.keys(value)).toEqual(expect.arrayContaining(['name', 'age', 'role', 'address']));
   });
 });
 

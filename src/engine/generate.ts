@@ -14,6 +14,7 @@
  * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
  * and hands each generation an Engine.fork of it; only the rest of the prompt is fed again.
  */
+import type { TokenConstraint } from '../grammar/grammar.ts';
 import { TOPK_MAX_K, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
 import { endsGeneration, endTokenMask } from '../sampling/end_tokens.ts';
 import type { SamplingParams } from '../sampling/params.ts';
@@ -49,6 +50,12 @@ export interface GenerateOptions {
   start?: { seq: SeqId; cached: number };
   /** At the end, hand the sequence (prompt and generated tokens) to engine.promptCache instead of freeing it. */
   cache?: boolean;
+  /**
+   * Only tokens this grammar allows are sampled (structured output, tool calls); when it is complete the
+   * generation ends ('stop'). Generation owns it: disposed at the end. On the GPU top-k path the mask is
+   * applied on the GPU (kernels/token_mask.ts); otherwise to the whole row read back.
+   */
+  constraint?: TokenConstraint;
 }
 
 /** The GPU top-k path gives exactly the CPU sampler's token for these requests; k to read back, or 0. */
@@ -99,11 +106,13 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   else if (o.start && (cached >= prompt.length || engine.length(o.start.seq) !== cached)) problem = new EngineError('bad-sequence', `the start sequence must hold prompt[0, ${cached}) with ${cached} < ${prompt.length}`);
   if (problem) {
     if (o.start) engine.free(o.start.seq); // it was handed over: free it on every path
+    o.constraint?.dispose();
     throw problem;
   }
   const maxTokens = Math.min(p.max_tokens ?? room, room);
   const eog = [...tokenizer.eog];
   const rng = requestRng(p.seed);
+  const constraint = o.constraint;
   const k = o.gpuTopk === false ? 0 : gpuTopk(p);
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
   const stop = new StopMatcher(p.stop);
@@ -112,6 +121,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
     release = engine.admit(); // 'busy' when the engine runs as many generations as it admits
   } catch (e) {
     if (o.start) engine.free(o.start.seq);
+    constraint?.dispose();
     throw e;
   }
   let seq: SeqId;
@@ -119,6 +129,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
     seq = o.start?.seq ?? engine.createSequence();
   } catch (e) {
     release();
+    constraint?.dispose();
     throw e;
   }
   const generated: number[] = [];
@@ -132,19 +143,21 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
         break;
       }
       const banned = endTokenMask(p, eog, generated.length);
+      const allowed = constraint ? await constraint.allowed() : undefined;
       const u = rng(); // one draw per step whichever path runs, so a seed gives the same tokens on both
       let token: number;
       let logprob: number | undefined;
       let topLogprobs: readonly TokenLogprob[] | undefined;
-      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned) }) : undefined;
+      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed }) : undefined;
       if (row && row.max > -Infinity) {
         token = pickFromTopk(row, p, u);
       } else {
         // the whole row: raw logits from the forward pass (or, after an all-masked top-k step, recomputed)
         const logits = row ? await rerun(engine, seq, feed) : await engine.prefill(seq, feed);
-        ({ token, logprob, topLogprobs } = sample(logits, generated, p, u, banned));
+        ({ token, logprob, topLogprobs } = sample(logits, generated, p, u, banned, allowed));
       }
-      const end = endsGeneration(token, p, eog, generated.length);
+      if (constraint && !constraint.accept(token)) throw new EngineError('grammar', `the grammar rejected token ${token}, which its own mask allowed`);
+      const end = endsGeneration(token, p, eog, generated.length) || (constraint?.done ?? false);
       generated.push(token);
       if (end) {
         finishReason = 'stop';
@@ -167,6 +180,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   } finally {
     // the sequence holds the prompt and the generated tokens fed back (all but the last)
     release();
+    constraint?.dispose();
     if (ended && o.cache) engine.promptCache.keep(seq, [...prompt, ...generated].slice(0, engine.length(seq)));
     else engine.free(seq);
   }

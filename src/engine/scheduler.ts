@@ -16,7 +16,7 @@ import { KvFullError, type PageCopy } from '../kv/pages.ts';
 import type { KvPool } from '../kv/pool.ts';
 import type { Forward, ForwardResult } from '../model/forward.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
-import { logitRows, planBatch, type BatchPlan, type SeqId, type Want, type WorkItem } from './batch.ts';
+import { logitRows, planBatch, tokenMasks, type BatchPlan, type SeqId, type Want, type WorkItem } from './batch.ts';
 import { EngineError } from './errors.ts';
 
 /** A queued feed: its item and how to answer it. */
@@ -218,16 +218,18 @@ export class Scheduler {
     const pos: number[] = [];
     const seqRow: number[] = [];
     const adj: TopkAdj[] = [];
+    const masked: { row: number; allowed: Int32Array }[] = [];
     slices.forEach(({ s, pos0 }, r) => {
       for (let j = s.from; j < s.to; j++) {
         ids.push(s.item.ids[j]);
         pos.push(pos0 + j - s.from);
         seqRow.push(r);
       }
-      // a final topk slice's adjustments move from row 0 to its logit row
+      // a final topk slice's adjustments (and mask) move from row 0 to its logit row
       if (s.final && s.item.want.kind === 'topk') {
         const row = rows.indexOf(ids.length - 1);
         for (const a of s.item.want.adj) adj.push({ ...a, row });
+        if (s.item.want.allowed) masked.push({ row, allowed: s.item.want.allowed });
       }
     });
     const device = this.h.device;
@@ -243,7 +245,7 @@ export class Scheduler {
         tables: slices.map(({ s }) => pages.table(s.item.seq)),
         copies,
         logitRows: rows,
-        topk: kept.readBack.kind === 'topk' && rows.length ? { k: kept.readBack.k, invTemp: kept.readBack.invTemp, adj } : undefined,
+        topk: kept.readBack.kind === 'topk' && rows.length ? { k: kept.readBack.k, invTemp: kept.readBack.invTemp, adj, masks: tokenMasks(masked, rows.length, this.h.fwd.nVocab) } : undefined,
       });
     } catch (e) {
       thrown = e;
@@ -301,3 +303,4 @@ function nextTask(): Promise<void> {
 function truncateTopk(r: TopkRow, k: number): TopkRow {
   return r.ids.length === k ? r : { ...r, ids: r.ids.slice(0, k), logits: r.logits.slice(0, k) };
 }
+

@@ -27,3 +27,16 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>, atol: n
   }
   return { ok: mismatches === 0, maxAbsErr, worstIndex, mismatches };
 }
+
+/** Word-for-word equality (integer results, or floats bit for bit: -0 against +0 and flushed subnormals count). */
+export function compareBits(got: Uint32Array, want: Uint32Array): Comparison {
+  let mismatches = 0;
+  let worstIndex = -1;
+  for (let j = 0; j < Math.max(got.length, want.length); j++) {
+    if (got[j] !== want[j]) {
+      mismatches++;
+      if (worstIndex < 0) worstIndex = j;
+    }
+  }
+  return { ok: mismatches === 0, maxAbsErr: mismatches ? Infinity : 0, worstIndex, mismatches };
+}

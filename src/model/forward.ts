@@ -28,6 +28,7 @@ import { RmsNormKernel } from '../kernels/rms_norm.ts';
 import { RopeKernel } from '../kernels/rope.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
+import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, packTopkAdj, readTopk, topkOutWords, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
 import { Uniforms, readBuffer, type Recorder } from '../kernels/runtime.ts';
 
@@ -40,7 +41,13 @@ export interface Chunk {
   copies: readonly PageCopy[]; // copy-on-write page copies to do first
   logitRows: readonly number[]; // chunk rows whose logits are computed, in this order
   /** Sampling prep on the GPU: read back only the top k of each logit row (after the adjustments), not the rows. */
-  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[] };
+  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[]; masks?: TokenMasks };
+}
+
+/** Grammar token masks of the logit rows, applied before topk: bits [logitRows.length][words] u32, 1 = allowed. */
+export interface TokenMasks {
+  words: number;
+  bits: Uint32Array;
 }
 
 export interface ForwardResult {
@@ -59,12 +66,14 @@ export class Forward {
   private readonly attention: AttentionKernel;
   private readonly topk: TopkKernel;
   private readonly softcap: SoftcapKernel;
+  private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
   private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post', GPUBuffer>;
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
   private topkOut?: GPUBuffer; // topk results, grown on demand
+  private masks?: GPUBuffer; // grammar token masks, grown on demand
   private readBack?: GPUBuffer; // MAP_READ copy of what a step reads back, grown on demand
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
   private readonly ropeFactors?: GPUBuffer; // frequency factors (llama3 rope_freqs, phi3 short or long factors)
@@ -88,6 +97,7 @@ export class Forward {
     this.attention = new AttentionKernel(device);
     this.topk = new TopkKernel(device);
     this.softcap = new SoftcapKernel(device);
+    this.tokenMask = new TokenMaskKernel(device);
     this.uniforms = new Uniforms(device);
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
@@ -112,9 +122,14 @@ export class Forward {
     if (w.has(factors)) this.ropeFactors = this.vec(factors);
   }
 
+  /** Logits per row. */
+  get nVocab(): number {
+    return this.hp.nVocab;
+  }
+
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
   get scratchBytes(): number {
-    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + (this.adj?.size ?? 0) + (this.topkOut?.size ?? 0) + 256 * 1024; // the MAP_READ copy is host-visible staging, not counted
+    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + (this.adj?.size ?? 0) + (this.topkOut?.size ?? 0) + (this.masks?.size ?? 0) + 256 * 1024; // the MAP_READ copy is host-visible staging, not counted
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
@@ -138,8 +153,12 @@ export class Forward {
     }
   }
 
+  /** Runs and host milliseconds (encode + submit + reading back, not the wait for the GPU), for benchmarks. */
+  readonly timing = { runs: 0, hostMs: 0 };
+
   /** Runs one chunk and returns the logits of chunk.logitRows (or their top k). */
   async run(c: Chunk): Promise<ForwardResult> {
+    const t0 = performance.now();
     const m = c.ids.length;
     if (m < 1 || m > this.chunkTokens) throw new Error(`chunk of ${m} tokens (1..${this.chunkTokens})`);
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nVocab, nLayer, eps } = this.hp;
@@ -210,6 +229,13 @@ export class Forward {
       const adj = packTopkAdj(c.topk.adj);
       if (!this.adj || this.adj.size < adj.byteLength) this.adj = this.replace(this.adj, adj.byteLength, 'topk.adj');
       q.writeBuffer(this.adj, 0, adj);
+      const m = c.topk.masks;
+      if (m) {
+        if (m.bits.length !== nOut * m.words) throw new Error(`forward: ${m.bits.length} mask words for ${nOut} rows of ${m.words}`);
+        if (!this.masks || this.masks.size < m.bits.byteLength) this.masks = this.replace(this.masks, m.bits.byteLength, 'token_mask');
+        q.writeBuffer(this.masks, 0, m.bits);
+        this.tokenMask.encode(rec, { logits: this.logits, mask: this.masks, rows: nOut, V: nVocab, words: m.words });
+      }
       const outBytes = topkOutWords(c.topk.k, nOut) * 4;
       if (!this.topkOut || this.topkOut.size < outBytes) this.topkOut = this.replace(this.topkOut, outBytes, 'topk.out');
       this.topk.encode(rec, { logits: this.logits, adj: this.adj, out: this.topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: c.topk.adj.length, invTemp: c.topk.invTemp });
@@ -226,18 +252,23 @@ export class Forward {
     if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
     this.uniforms.flush();
     q.submit([rec.encoder.finish()]);
+    this.timing.runs++;
+    this.timing.hostMs += performance.now() - t0;
     if (!staging || !read) {
       await q.onSubmittedWorkDone();
       return { logits: [], topk: [] };
     }
+    let t2 = 0;
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, read.bytes);
+      t2 = performance.now();
       const words = staging.getMappedRange(0, read.bytes).slice(0);
       if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
       const all = new Float32Array(words);
       return { logits: rows.map((_, i) => all.subarray(i * nVocab, (i + 1) * nVocab)), topk: [] };
     } finally {
       if (staging.mapState === 'mapped') staging.unmap();
+      if (t2) this.timing.hostMs += performance.now() - t2;
     }
   }
 
@@ -252,7 +283,7 @@ export class Forward {
     this.add.encode(rec, { y: this.buf.x, b, count: m * e, period: m * e });
   }
 
-  /** Reads back the logits the last run computed (after topk's adjustments when it ran): [rows][V]. */
+  /** Reads back the logits the last run computed (after topk's masks and adjustments when it ran): [rows][V]. */
   async lastLogits(): Promise<Float32Array[]> {
     const { nVocab } = this.hp;
     if (!this.logits || !this.lastRows) return [];
@@ -268,7 +299,7 @@ export class Forward {
 
   destroy(): void {
     for (const b of Object.values(this.buf)) b.destroy();
-    for (const b of [this.logits, this.adj, this.topkOut, this.readBack]) b?.destroy();
+    for (const b of [this.logits, this.adj, this.topkOut, this.masks, this.readBack]) b?.destroy();
     this.topk.destroy();
     this.uniforms.destroy();
   }

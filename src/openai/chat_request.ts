@@ -2,18 +2,26 @@
  * POST /v1/chat/completions bodies -> ChatRequest. Field names are the openai SDK's
  * (ChatCompletionCreateParams; the compiler checks the ones read here against it) plus the sampling
  * extensions local servers share (top_k, min_p, repetition_penalty, ...; see src/sampling/params.ts) and
- * vLLM's chat_template_kwargs. Messages are text only; tools reach the chat template, but tool calls in the
- * output are not parsed yet, so tool_choice may only be "auto" or "none".
+ * vLLM's chat_template_kwargs. Messages are text only. response_format json_object / json_schema and
+ * tool_choice "required" / a named function become grammars (src/grammar); every schema is checked here, so
+ * a schema that is invalid, or that constrained decoding cannot follow, is a 400 naming its field.
  */
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { ChatMessage, ChatRole, TextPart, ToolCall, ToolDef } from '../template/messages.ts';
+import type { GrammarSpec } from '../grammar/grammar.ts';
 import { badRequest } from './errors.ts';
+import { checkSchema } from './schema_check.ts';
+import type { ToolChoice } from './tool_calls.ts';
 import { booleanField, commonFields, describe, given, isObject, parseJsonBody, stringField, type Body, type CommonRequest, type RequestContext } from './request.ts';
 
 export interface ChatRequest extends CommonRequest {
   kind: 'chat';
   messages: ChatMessage[];
   tools?: ToolDef[];
+  toolChoice: ToolChoice; // default "auto" (tools given) / "none"
+  parallelToolCalls: boolean; // default true
+  /** response_format json_object / json_schema as a grammar spec; absent for text. */
+  format?: Extract<GrammarSpec, { kind: 'json_object' | 'json_schema' }>;
   /** Extra chat template variables (e.g. { enable_thinking: false }). */
   templateVars?: Record<string, unknown>;
 }
@@ -99,6 +107,7 @@ function tools(v: unknown): ToolDef[] | undefined {
     if (description !== undefined) fn.description = description;
     if (given(f.parameters)) {
       if (!isObject(f.parameters)) throw badRequest(`${at}.function.parameters must be an object, got ${describe(f.parameters)}`, `${at}.function.parameters`);
+      checkSchema(f.parameters, `${at}.function.parameters`, `${at}.function.parameters`, false, false);
       fn.parameters = f.parameters;
     }
     const strict = booleanField(f, 'strict', false);
@@ -107,21 +116,35 @@ function tools(v: unknown): ToolDef[] | undefined {
   });
 }
 
-function toolChoice(v: unknown): void {
-  if (!given(v) || v === 'auto' || v === 'none') return;
+function toolChoice(v: unknown, defs: readonly ToolDef[] | undefined): ToolChoice {
+  if (!given(v)) return defs ? 'auto' : 'none';
+  if (v === 'auto' || v === 'none') return v;
   if (v === 'required' || isObject(v)) {
-    throw badRequest('tool_choice other than "auto" or "none" is not supported yet: tool calls are not parsed from the output', 'tool_choice');
+    if (!defs) throw badRequest(`tool_choice ${v === 'required' ? '"required"' : 'naming a function'} needs tools`, 'tool_choice');
+    if (v === 'required') return v;
+    const name = isObject(v.function) ? v.function.name : undefined;
+    if (v.type !== 'function' || typeof name !== 'string') throw badRequest('tool_choice must be {"type": "function", "function": {"name": ...}}', 'tool_choice');
+    if (!defs.some((t) => t.function.name === name)) throw badRequest(`tool_choice names the function '${name}', which is not among the tools`, 'tool_choice');
+    return { name };
   }
   throw badRequest(`tool_choice must be "auto", "none", "required" or an object, got ${describe(v)}`, 'tool_choice');
 }
 
-function responseFormat(v: unknown): void {
-  if (!given(v)) return;
+function responseFormat(v: unknown): ChatRequest['format'] {
+  if (!given(v)) return undefined;
   if (!isObject(v)) throw badRequest(`response_format must be an object, got ${describe(v)}`, 'response_format');
-  if (v.type === 'text') return;
-  if (v.type === 'json_object' || v.type === 'json_schema') {
-    // Without constrained decoding the output could not be promised to parse; saying so beats silence.
-    throw badRequest(`response_format type '${v.type}' is not supported yet (no constrained decoding); use 'text'`, 'response_format');
+  if (v.type === 'text') return undefined;
+  if (v.type === 'json_object') return { kind: 'json_object' };
+  if (v.type === 'json_schema') {
+    const js = v.json_schema;
+    if (!isObject(js)) throw badRequest(`response_format.json_schema must be an object, got ${describe(js)}`, 'response_format');
+    if (typeof js.name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(js.name)) {
+      throw badRequest(`response_format.json_schema.name must be 1-64 letters, digits, '_' or '-', got ${describe(js.name)}`, 'response_format');
+    }
+    const strict = booleanField(js, 'strict', false);
+    if (!given(js.schema)) return { kind: 'json_object' };
+    checkSchema(js.schema, 'response_format.json_schema.schema', 'response_format', strict);
+    return { kind: 'json_schema', schema: js.schema as object, strict };
   }
   throw badRequest(`response_format.type must be 'text', 'json_object' or 'json_schema', got ${describe(v.type)}`, 'response_format.type');
 }
@@ -130,12 +153,22 @@ function responseFormat(v: unknown): void {
 export function parseChatRequest(raw: unknown, ctx: RequestContext): ChatRequest {
   if (!isObject(raw)) throw badRequest(`The request body must be a JSON object, got ${describe(raw)}.`);
   const common = commonFields(raw, ctx, { legacyLogprobs: false });
-  const req: ChatRequest = { kind: 'chat', ...common, messages: messages(field(raw, 'messages')) };
   const defs = tools(field(raw, 'tools'));
-  if (defs && defs.length > 0) req.tools = defs;
-  toolChoice(field(raw, 'tool_choice'));
-  booleanField(raw, 'parallel_tool_calls' satisfies ChatField);
-  responseFormat(field(raw, 'response_format'));
+  const some = defs && defs.length > 0 ? defs : undefined;
+  const req: ChatRequest = {
+    kind: 'chat',
+    ...common,
+    messages: messages(field(raw, 'messages')),
+    toolChoice: toolChoice(field(raw, 'tool_choice'), some),
+    parallelToolCalls: booleanField(raw, 'parallel_tool_calls' satisfies ChatField, true),
+  };
+  if (some) req.tools = some;
+  const format = responseFormat(field(raw, 'response_format'));
+  if (format) req.format = format;
+  if (some && req.toolChoice !== 'none' && (req.toolChoice !== 'auto' || format)) {
+    // these calls are constrained: every parameters schema must convert
+    some.forEach((t, i) => checkSchema(t.function.parameters ?? { type: 'object' }, `tools[${i}].function.parameters`, `tools[${i}].function.parameters`, t.function.strict === true));
+  }
   const kwargs = field(raw, 'chat_template_kwargs');
   if (given(kwargs)) {
     if (!isObject(kwargs)) throw badRequest(`chat_template_kwargs must be an object, got ${describe(kwargs)}`, 'chat_template_kwargs');

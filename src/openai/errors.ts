@@ -78,6 +78,7 @@ function fromEngine(e: EngineError, promptParam: string): ApiError {
       // The device or the model is gone or broken: the same request would fail the same way until a reload.
       return fatal(e.message, e.code.replace('-', '_'));
     case 'bad-sequence':
+    case 'grammar':
       return new ApiError(500, `internal error: ${e.message}`, 'server_error');
   }
 }

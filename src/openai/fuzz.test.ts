@@ -62,7 +62,16 @@ const badChat: Record<string, readonly unknown[]> = {
   tools: ['x', {}, [5], [{ type: 'function' }], [{ type: 'function', function: { name: '' } }], [{ type: 'f', function: { name: 'a' } }]],
   tool_choice: ['required', { type: 'function', function: { name: 'a' } }, 5, 'sometimes'],
   parallel_tool_calls: notBool,
-  response_format: ['json', 5, { type: 'json_object' }, { type: 'json_schema', json_schema: {} }, { type: 'yaml' }, {}],
+  response_format: [
+    'json',
+    5,
+    { type: 'json_schema', json_schema: {} },
+    { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'objekt' } } },
+    { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '^a' } } },
+    { type: 'json_schema', json_schema: { name: 'bad name!', schema: {} } },
+    { type: 'yaml' },
+    {},
+  ],
   chat_template_kwargs: ['x', 5, []],
 };
 const badCompletion: Record<string, readonly unknown[]> = {

@@ -128,18 +128,47 @@ describe('chat', () => {
     expect(apiError(() => parseChatRequest(chat({ top_logprobs: 2 }), ctx))).toMatchObject({ param: 'top_logprobs' });
   });
 
-  test('tools reach the template; tool_choice auto/none only; response_format text only', () => {
+  test('tools, tool_choice and parallel_tool_calls', () => {
     const tools = [{ type: 'function', function: { name: 'get', description: 'd', parameters: { type: 'object' } } }];
-    expect(parseChatRequest(chat({ tools, tool_choice: 'auto', parallel_tool_calls: true }), ctx).tools).toEqual(tools);
-    expect(parseChatRequest(chat({ tools: [] }), ctx).tools).toBeUndefined();
+    const auto = parseChatRequest(chat({ tools, parallel_tool_calls: false }), ctx);
+    expect(auto).toMatchObject({ tools, toolChoice: 'auto', parallelToolCalls: false });
+    expect(parseChatRequest(chat({ tools, tool_choice: 'required' }), ctx)).toMatchObject({ toolChoice: 'required', parallelToolCalls: true });
+    expect(parseChatRequest(chat({ tools, tool_choice: { type: 'function', function: { name: 'get' } } }), ctx).toolChoice).toEqual({ name: 'get' });
+    const none = parseChatRequest(chat({ tools: [] }), ctx);
+    expect([none.tools, none.toolChoice]).toEqual([undefined, 'none']);
     expect(apiError(() => parseChatRequest(chat({ tools: {} }), ctx))).toMatchObject({ param: 'tools' });
     expect(apiError(() => parseChatRequest(chat({ tools: [{ type: 'function', function: {} }] }), ctx))).toMatchObject({ param: 'tools[0].function.name' });
     expect(apiError(() => parseChatRequest(chat({ tools: [{ type: 'x' }] }), ctx))).toMatchObject({ param: 'tools[0].type' });
     expect(apiError(() => parseChatRequest(chat({ tool_choice: 'required' }), ctx))).toMatchObject({ param: 'tool_choice' });
+    expect(apiError(() => parseChatRequest(chat({ tools, tool_choice: { type: 'function', function: { name: 'nope' } } }), ctx))).toMatchObject({ param: 'tool_choice', message: expect.stringMatching(/'nope'/) });
     expect(apiError(() => parseChatRequest(chat({ tool_choice: 3 }), ctx))).toMatchObject({ param: 'tool_choice' });
     expect(apiError(() => parseChatRequest(chat({ parallel_tool_calls: 'y' }), ctx))).toMatchObject({ param: 'parallel_tool_calls' });
-    expect(parseChatRequest(chat({ response_format: { type: 'text' } }), ctx).kind).toBe('chat');
-    expect(apiError(() => parseChatRequest(chat({ response_format: { type: 'json_object' } }), ctx))).toMatchObject({ param: 'response_format' });
+    // a parameters schema that is not JSON Schema is refused always; one that cannot be enforced, when calls are forced
+    const bad = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 7 } } } } }];
+    expect(apiError(() => parseChatRequest(chat({ tools: bad }), ctx))).toMatchObject({ param: 'tools[0].function.parameters' });
+    const patterned = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string', pattern: 'x' } } } } }];
+    expect(parseChatRequest(chat({ tools: patterned }), ctx).toolChoice).toBe('auto');
+    expect(apiError(() => parseChatRequest(chat({ tools: patterned, tool_choice: 'required' }), ctx))).toMatchObject({
+      param: 'tools[0].function.parameters',
+      message: expect.stringMatching(/properties\.a\.pattern/),
+    });
+  });
+
+  test('response_format: text, json_object, json_schema (strict); invalid schemas are a 400 naming response_format', () => {
+    expect(parseChatRequest(chat({ response_format: { type: 'text' } }), ctx).format).toBeUndefined();
+    expect(parseChatRequest(chat({ response_format: { type: 'json_object' } }), ctx).format).toEqual({ kind: 'json_object' });
+    const schema = { type: 'object', properties: { a: { type: 'integer' } }, required: ['a'], additionalProperties: false };
+    expect(parseChatRequest(chat({ response_format: { type: 'json_schema', json_schema: { name: 'a_b-1', schema, strict: true } } }), ctx).format).toEqual({ kind: 'json_schema', schema, strict: true });
+    for (const js of [
+      { name: 'x', schema: { type: 'objekt' } }, // not JSON Schema (ajv's meta-schema)
+      { name: 'x', schema: { type: 'object', required: 'a' } },
+      { name: 'x', schema: { type: 'object', properties: { a: { not: { type: 'string' } } } } }, // valid, not enforceable
+      { name: 'x', schema: [] },
+      { name: 'has space', schema },
+      { schema },
+    ]) {
+      expect(apiError(() => parseChatRequest(chat({ response_format: { type: 'json_schema', json_schema: js } }), ctx)), JSON.stringify(js)).toMatchObject({ status: 400, param: 'response_format' });
+    }
     expect(apiError(() => parseChatRequest(chat({ response_format: { type: 'xml' } }), ctx))).toMatchObject({ param: 'response_format.type' });
     expect(apiError(() => parseChatRequest(chat({ response_format: 'json' }), ctx))).toMatchObject({ param: 'response_format' });
   });

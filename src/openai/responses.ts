@@ -13,7 +13,7 @@ import type { Model } from 'openai/resources/models';
 import type { TokenLogprob } from '../sampling/sample.ts';
 
 /** What a choice can end with on the wire ('cancelled' never gets there: nobody is listening). */
-export type WireFinishReason = 'stop' | 'length';
+export type WireFinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface ResponseMeta {
   id: string;
@@ -67,11 +67,18 @@ export function chatTokenLogprob(t: TokenText, token: number, logprob: number, t
 
 export const chatLogprobs = (content: ChatCompletionTokenLogprob[]): ChatLogprobs => ({ content, refusal: null });
 
+export interface ChatToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface ChatChoiceResult {
   index: number;
   text: string;
   finishReason: WireFinishReason;
   logprobs: ChatLogprobs | null;
+  toolCalls?: ChatToolCall[]; // parsed from the text (which then holds only what was outside the calls)
 }
 
 export function chatCompletion(meta: ResponseMeta, choices: readonly ChatChoiceResult[], u: CompletionUsage): ChatCompletion {
@@ -82,7 +89,9 @@ export function chatCompletion(meta: ResponseMeta, choices: readonly ChatChoiceR
     model: meta.model,
     choices: choices.map((c) => ({
       index: c.index,
-      message: { role: 'assistant', content: c.text, refusal: null },
+      message: c.toolCalls?.length
+        ? { role: 'assistant', content: c.text.trim() ? c.text : null, refusal: null, tool_calls: c.toolCalls }
+        : { role: 'assistant', content: c.text, refusal: null },
       logprobs: c.logprobs,
       finish_reason: c.finishReason,
     })),

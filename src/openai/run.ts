@@ -17,6 +17,7 @@
  * every sequence is freed on every path (normal end, abort, error, the consumer calling return()).
  */
 import type { Engine, SeqId } from '../engine/engine.ts';
+import type { TokenConstraint } from '../grammar/grammar.ts';
 import { generate, type FinishReason } from '../engine/generate.ts';
 import { samplingParams, type SamplingParams } from '../sampling/params.ts';
 import { sample, type TokenLogprob } from '../sampling/sample.ts';
@@ -47,6 +48,8 @@ export interface RunOptions {
   scorePrompt: boolean;
   /** false: no generation at all (echo with max_tokens 0); each choice starts and ends with 0 tokens. */
   generate: boolean;
+  /** A fresh grammar constraint for each choice (structured output, tool calls). */
+  constraint?: () => Promise<TokenConstraint>;
 }
 
 /** Token counts, filled in as the run goes (the usage of a streamed response comes after its last choice). */
@@ -109,11 +112,12 @@ export async function* runChoices(prompts: readonly (readonly number[])[], o: Ru
           continue;
         }
         // one choice: start from the longest cached prefix of the prompt (an earlier turn, a system prompt)
+        const constraint = o.constraint ? await o.constraint() : undefined;
         const start = base !== undefined ? { seq: engine.fork(base), cached: P - 1 } : engine.promptCache.take(ids);
         if (base === undefined && start) usage.cachedTokens += start.cached;
         let started = false;
         // for-await starts the generator at once, so it owns (and frees) the fork from here on
-        for await (const ev of generate(engine, { prompt: ids, params: choiceParams(o.params, index), tokenizer, signal, continues: o.continues, start, cache: true })) {
+        for await (const ev of generate(engine, { prompt: ids, params: choiceParams(o.params, index), tokenizer, signal, continues: o.continues, start, cache: true, constraint })) {
           if (!started) {
             started = true;
             yield { kind: 'start', index, promptIndex: pi, score };

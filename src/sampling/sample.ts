@@ -7,7 +7,8 @@
  *   2. penalties over the window  (the last penalty_last_n tokens of `history`), per distinct token with count c:
  *        repetition_penalty       logit > 0 ? logit / r : logit * r          (llama.cpp)
  *        frequency/presence       logit -= c * frequency_penalty + presence_penalty   (OpenAI)
- *   3. banned ids -> -inf         EOS/EOT/stop ids from endTokenMask (min_tokens, ignore_eos)
+ *   3. banned ids -> -inf         EOS/EOT/stop ids from endTokenMask (min_tokens, ignore_eos), and every id
+ *                                 outside `allowed` (a grammar's mask) when one is given
  *   4. temperature 0              -> argmax (ties to the lowest id); steps 5-8 are skipped
  *   5. temperature                p ~ exp(logit / T), renormalized over the remaining candidates at each step
  *   6. top_k                      keep the k largest
@@ -72,12 +73,12 @@ function scratch(v: number): Candidates {
  * Steps 1-3: the logits with bias, penalties and bans applied. A copy in scratch when anything applies,
  * else the input itself (never written).
  */
-function adjustedLogits(logits: Float32Array, history: ArrayLike<number>, p: SamplingParams, banned: readonly number[]): Float32Array {
+function adjustedLogits(logits: Float32Array, history: ArrayLike<number>, p: SamplingParams, banned: readonly number[], allowed?: Int32Array): Float32Array {
   const v = logits.length;
   const penalize = p.repetition_penalty !== 1 || p.frequency_penalty !== 0 || p.presence_penalty !== 0;
   const window = p.penalty_last_n < 0 ? history.length : Math.min(p.penalty_last_n, history.length);
   const biased = Object.keys(p.logit_bias).length > 0;
-  if (!biased && !(penalize && window > 0) && banned.length === 0) return logits;
+  if (!biased && !(penalize && window > 0) && banned.length === 0 && !allowed) return logits;
   if (work.length < v) work = new Float32Array(v);
   const w = work.subarray(0, v);
   w.set(logits);
@@ -98,15 +99,19 @@ function adjustedLogits(logits: Float32Array, history: ArrayLike<number>, p: Sam
     }
   }
   for (const id of banned) if (id >= 0 && id < v) w[id] = -Infinity;
+  if (allowed) for (let id = 0; id < v; id++) if (!isAllowed(allowed, id)) w[id] = -Infinity;
   return w;
 }
 
-/** Lowest id holding the largest value; -1 when every value is NaN or -inf. */
-function argmax(a: Float32Array): number {
+/** Whether bitset `allowed` ([ceil(V / 32)] words, bit id & 31 of word id >> 5) has `id`. */
+export const isAllowed = (allowed: Int32Array, id: number): boolean => ((allowed[id >> 5] >>> (id & 31)) & 1) === 1;
+
+/** Lowest id holding the largest value (among the allowed); -1 when every value is NaN or -inf. */
+function argmax(a: Float32Array, allowed?: Int32Array): number {
   let best = -1;
   let max = -Infinity;
   for (let i = 0; i < a.length; i++) {
-    if (a[i] > max) {
+    if (a[i] > max && (!allowed || isAllowed(allowed, i))) {
       max = a[i];
       best = i;
     }
@@ -247,8 +252,8 @@ function topLogprobsOf(logits: Float32Array, k: number, lse: number): TokenLogpr
 /** What steps 1-8 leave: one token (greedy), or m > 0 candidates at the front of `c` to draw from. */
 type Chosen = { readonly kind: 'token'; readonly token: number } | { readonly kind: 'draw'; readonly c: Candidates; readonly m: number };
 
-function candidates(logits: Float32Array, history: ArrayLike<number>, p: SamplingParams, banned: readonly number[]): Chosen {
-  const w = adjustedLogits(logits, history, p, banned);
+function candidates(logits: Float32Array, history: ArrayLike<number>, p: SamplingParams, banned: readonly number[], allowed?: Int32Array): Chosen {
+  const w = adjustedLogits(logits, history, p, banned, allowed);
   if (p.temperature === 0) {
     const token = argmax(w);
     if (token >= 0) return { kind: 'token', token };
@@ -259,8 +264,9 @@ function candidates(logits: Float32Array, history: ArrayLike<number>, p: Samplin
     const m = truncated(p, c, n);
     if (m > 0) return { kind: 'draw', c, m };
   }
-  // Bans and penalties left nothing finite (only possible for a tiny vocabulary): fall back to the raw argmax.
-  const token = argmax(logits);
+  // Bans and penalties left nothing finite (a tiny vocabulary, or bans on all a grammar allows, e.g. an end
+  // token under min_tokens once the grammar is complete): fall back to the raw argmax of what is allowed.
+  const token = argmax(logits, allowed);
   if (token < 0) throw new NoCandidatesError(`all ${logits.length} logits are NaN or -inf`);
   return { kind: 'token', token };
 }
@@ -272,9 +278,10 @@ function candidates(logits: Float32Array, history: ArrayLike<number>, p: Samplin
  *         penalty_last_n are used). Pass only generated ids to keep the prompt out of the penalties.
  * banned  ids masked to -inf before sampling (endTokenMask in end_tokens.ts).
  * u       uniform in [0, 1); ignored when temperature is 0.
+ * allowed optional bitset of the only ids that may be chosen (a grammar's mask, src/grammar), applied with the bans.
  */
-export function sample(logits: Float32Array, history: ArrayLike<number>, params: SamplingParams, u: number, banned: readonly number[] = []): SampleResult {
-  const chosen = candidates(logits, history, params, banned);
+export function sample(logits: Float32Array, history: ArrayLike<number>, params: SamplingParams, u: number, banned: readonly number[] = [], allowed?: Int32Array): SampleResult {
+  const chosen = candidates(logits, history, params, banned, allowed);
   const token = chosen.kind === 'draw' ? draw(chosen.c, chosen.m, u) : chosen.token;
   if (!params.logprobs) return { token };
   const lse = logSumExp(logits);

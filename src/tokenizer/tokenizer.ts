@@ -55,6 +55,15 @@ export interface Tokenizer {
   tokenBytes(id: number): Uint8Array; // the bytes the token stands for (special tokens as their text)
   isControl(id: number): boolean;
   isEog(id: number): boolean;
+  /** The token stands for text (normal, byte or user-defined): not a control, unknown or unused token. */
+  isText(id: number): boolean;
+  /**
+   * How tokenText() pieces are written: 'byte-level' = GPT-2's byte alphabet; 'byte-fallback' = UTF-8 with
+   * '▁' for spaces and <0xNN> byte tokens (SentencePiece). For tools that read raw pieces (the grammar engine).
+   */
+  readonly pieceStyle: 'byte-level' | 'byte-fallback';
+  /** decode() drops the dummy-prefix space of the first token (SentencePiece's add_space_prefix). */
+  readonly spacePrefix: boolean;
 }
 
 /** Throws an Error naming an unsupported tokenizer.ggml.model or tokenizer.ggml.pre. */
@@ -190,6 +199,18 @@ class GgufTokenizer implements Tokenizer {
 
   isEog(id: number): boolean {
     return this.eog.has(id);
+  }
+
+  isText(id: number): boolean {
+    return (this.attr(id) & (ATTR.NORMAL | ATTR.BYTE | ATTR.USER_DEFINED)) !== 0;
+  }
+
+  get pieceStyle(): 'byte-level' | 'byte-fallback' {
+    return this.v.kind === 'bpe' && this.v.byteEncode ? 'byte-level' : 'byte-fallback';
+  }
+
+  get spacePrefix(): boolean {
+    return this.stripPrefix;
   }
 
   private attr(id: number): number {
