@@ -1,12 +1,14 @@
 // y = x W^T for one weight matrix stored in a GGUF type, dequantized on the fly (never expanded in memory):
 //   y[t, o] = sum_i W[o, i] * x[t, i]      x: [m][k] f32, W: [n][k] in WTYPE, y: [m][n] f32
-// One workgroup per (output row o, token t); its invocations stride over the 32-element blocks of the
-// row (for K-quants, the 32-element slices of their 256-element super-blocks) and reduce in shared memory
-// (WG a power of two). Rows past 65535 spill into wg.y; tokens are wg.z.
+// A workgroup of WG invocations handles WG / TPR output rows of one token t: TPR invocations ("lanes") per
+// row stride over the row's 32-element blocks (for K-quants, the 32-element slices of their 256-element
+// super-blocks) and reduce in shared memory. The wrapper picks TPR from k so that short rows (a 64-wide
+// model's 150k-row lm_head) do not leave most lanes idle. Groups past 65535 spill into wg.y; tokens are wg.z.
 // W is read as raw u32 words through the decoders of ggml_types.wgsl (prepended by the wrapper).
 // Split weights: one dispatch per part, writing columns y_offset.. of rows y_stride long.
 
 override WG: u32 = 64;  // invocations per workgroup, a power of two
+override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16
 
 struct Params {
@@ -131,26 +133,26 @@ fn block_dot(row: u32, blk: u32, xb: u32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let o = wg.x + wg.y * nwg.x; // uniform across the workgroup
+  let j = lid % TPR; // lane within the row
+  let o = (wg.x + wg.y * nwg.x) * (WG / TPR) + lid / TPR; // output row
   let t = wg.z;
-  if (o >= params.n) {
-    return;
-  }
-  let row = params.w_offset + o * params.row_bytes;
-  let xb = params.x_offset + t * params.k;
   var s = 0.0;
-  for (var blk = lid; blk * 32u < params.k; blk += WG) {
-    s += block_dot(row, blk, xb);
+  if (o < params.n) { // no early return: every invocation must reach the barriers
+    let row = params.w_offset + o * params.row_bytes;
+    let xb = params.x_offset + t * params.k;
+    for (var blk = j; blk * 32u < params.k; blk += TPR) {
+      s += block_dot(row, blk, xb);
+    }
   }
   partial[lid] = s;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
+  for (var stride = TPR / 2u; stride > 0u; stride /= 2u) {
+    if (j < stride) { // lanes of one row sit together: lid + stride stays in the row
       partial[lid] += partial[lid + stride];
     }
     workgroupBarrier();
   }
-  if (lid == 0u) {
-    y[t * params.y_stride + params.y_offset + o] = partial[0];
+  if (j == 0u && o < params.n) {
+    y[t * params.y_stride + params.y_offset + o] = partial[lid];
   }
 }

@@ -16,6 +16,7 @@ export interface MatmulCase {
   k: number;
   n: number;
   offset: number; // bytes of other data before W in its buffer (a multiple of 32, as in GGUF files)
+  lanes?: number; // invocations per output row; default: the kernel's choice for k
 }
 
 export function matmulCases(seed: number, random = 3): MatmulCase[] {
@@ -33,8 +34,11 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
       cases.push({ type, m: 1 + Math.floor(rng() * 4), k, n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
     }
   }
-  // more output rows than one dispatch dimension holds (65535): exercises the wg.y spill, like a 150k vocab
-  cases.push({ type: GgmlType.Q8_0, m: 1, k: 32, n: 70_001, offset: 0 });
+  // more workgroups than one dispatch dimension holds (65535): exercises the wg.y spill, like a 150k vocab
+  // with 64 lanes per row (a wide model's lm_head); most lanes find no block of this short row
+  cases.push({ type: GgmlType.Q8_0, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 });
+  // the default for k = 32 is one lane per row: 64 rows per workgroup
+  cases.push({ type: GgmlType.Q8_0, m: 2, k: 32, n: 70_001, offset: 0 });
   return cases;
 }
 
@@ -49,13 +53,13 @@ export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed =
     wbuf.set(wq, c.offset);
     const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
     const { out, gpuError } = await runCase(device, [wbuf, x], c.m * c.n, (enc, [bw, bx], by) =>
-      kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n }),
+      kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
     );
     const want = matmulCpu(c.type, wq, x, c.m, c.k, c.n);
     // rounding error of a dot product grows with the sum of |terms|
     const wAbs = dequantize(c.type, wq, c.n * c.k).map(Math.abs);
     const scale = matmulCpu(GgmlType.F32, new Uint8Array(wAbs.buffer), x.map(Math.abs), c.m, c.k, c.n);
-    const name = `${ggmlTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}`;
+    const name = `${ggmlTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}`;
     results.push(caseResult(name, compare(out, want, 1e-6, 2e-6, scale), gpuError));
   }
   return results;

@@ -16,6 +16,7 @@ kernelSuite('matmul', {
     ['BF16 reads the low half of the word', typeCases(GgmlType.BF16), '(p & 2u) * 8u', '(p & 2u) * 0u'],
     ['F16 element index off by one', typeCases(GgmlType.F16), 's += f16_at(row + 2u * (i0 + j))', 's += f16_at(row + 2u * (i0 + j + 1u))'],
     ['F32 ignores the weight offset', typeCases(GgmlType.F32), 'let row = params.w_offset + o * params.row_bytes;', 'let row = o * params.row_bytes;'],
+    ['rows after the first of a workgroup not reduced', typeCases(GgmlType.Q8_0), 'if (j < stride)', 'if (lid < stride)'],
     ['partial sums not reduced', typeCases(GgmlType.F32), 'stride > 0u', 'stride > 1u'],
     ['Q4_1 min ignored', typeCases(GgmlType.Q4_1), 'select(f16_at(p + 2u), -16.0 * d', 'select(0.0, -16.0 * d'],
     ['Q5_0 fifth bit of element j + 16 taken from bit j', typeCases(GgmlType.Q5_0), '(qh >> (j + 16u))', '(qh >> j)'],

@@ -29,6 +29,7 @@ export interface MatmulArgs {
   m: number; // tokens
   k: number; // inputs per row
   n: number; // rows of W = outputs per token
+  lanes?: number; // invocations per output row (a power of two <= 64); default: enough for k's blocks
 }
 
 export class MatmulKernel extends Kernel {
@@ -42,7 +43,9 @@ export class MatmulKernel extends Kernel {
     if (wOffset % 4 !== 0) throw new Error(`matmul: weight offset ${wOffset} is not a multiple of 4 bytes`);
     const rowBytes = tensorBytes(a.type, a.k); // throws when k is not a whole number of blocks
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, a.yOffset ?? 0, a.yStride ?? a.n]);
-    const [gx, gy] = dispatchSize(this.device, a.n);
-    this.pipelines.dispatch(rec, { WG: this.wg, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y], [gx, gy, a.m]);
+    const lanes = a.lanes ?? Math.min(this.wg, 2 ** Math.ceil(Math.log2(Math.ceil(a.k / 32))));
+    if (lanes > this.wg || 2 ** Math.round(Math.log2(lanes)) !== lanes) throw new Error(`matmul: ${lanes} lanes per row`);
+    const [gx, gy] = dispatchSize(this.device, Math.ceil(a.n / (this.wg / lanes)));
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y], [gx, gy, a.m]);
   }
 }
