@@ -1,35 +1,22 @@
 /**
- * `tabserve bench`: aggregate decode throughput of concurrent greedy streams, side by side in one run.
- * For each stream count N: N requests with different prompts start together through the generate loop
- * (continuous batching shares their forward chunks); the figure is all generated tokens over the wall time
- * from the first request to the last token, and the scheduler's chunks show how much was batched.
- * Without --model it generates a test model (random weights: speed does not depend on the values).
+ * `tabserve bench`: single-stream speed of each model (load, prefill, decode, host time per step, effective
+ * weight bandwidth against the adapter's streaming-read bandwidth, GPU memory), llama.cpp on the same GGUF
+ * as the peer, and optionally concurrent streams; all side by side in one run. Without --model it benches
+ * generated models shaped like real ones (src/bench/shapes.ts). --record appends the report to a file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { cpus, release, totalmem, type } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Engine } from '../engine/engine.ts';
-import { generate } from '../engine/generate.ts';
+import { measureBandwidth } from '../bench/bandwidth.ts';
+import { measureOurs, randomPrompt } from '../bench/ours.ts';
+import { markdownReport, type BenchReport, type ModelResult } from '../bench/report.ts';
+import { BENCH_TYPES, SHAPES, shapeModel, unsupported } from '../bench/shapes.ts';
+import { measureStreams } from '../bench/streams.ts';
 import { openGpu } from '../gpu/device.ts';
 import { nodeGpu } from '../gpu/node.ts';
-import { fileSource } from '../gguf/node_source.ts';
-import { builtinVocab } from '../model/builtin_vocab.ts';
-import { TEST_MODEL_DEFAULTS, testModelGguf } from '../model/test_model.ts';
-import { samplingParams } from '../sampling/params.ts';
-import { tokenizerFromGguf } from '../tokenizer/tokenizer.ts';
-import { mulberry32 } from '../util/rng.ts';
+import type { WeightTypeName } from '../model/test_model.ts';
 import { UsageError } from './usage.ts';
-
-export interface StreamsResult {
-  streams: number;
-  tokens: number; // generated, all streams
-  seconds: number;
-  tokensPerSecond: number; // aggregate
-  chunks: number; // forward chunks run
-  maxSeqs: number; // most sequences in one chunk
-}
 
 function positiveInts(name: string, v: string): number[] {
   const out = v.split(',').map((s) => Number(s.trim()));
@@ -37,67 +24,98 @@ function positiveInts(name: string, v: string): number[] {
   return out;
 }
 
+function list<T extends string>(name: string, v: string, known: readonly string[]): T[] {
+  const out = v === 'all' ? [...known] : v.split(',').map((s) => s.trim());
+  const bad = out.filter((s) => !known.includes(s));
+  if (bad.length || !out.length) throw new UsageError(`--${name}: unknown ${bad.join(', ') || "''"} (known: ${known.join(', ')}, or all)`);
+  return out as T[];
+}
+
+const machine = () => `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${type()} ${release()}`;
+
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
-      model: { type: 'string' },
-      streams: { type: 'string', default: '1,4,16' },
-      'prompt-tokens': { type: 'string', default: '32' },
-      'max-tokens': { type: 'string', default: '32' },
+      model: { type: 'string', multiple: true },
+      shape: { type: 'string', default: 'smollm2-135m' },
+      type: { type: 'string', default: 'q8_0' },
+      'prompt-tokens': { type: 'string', default: '512' },
+      'max-tokens': { type: 'string', default: '128' },
+      peer: { type: 'string', default: 'llama.cpp' },
+      streams: { type: 'string' },
+      'stream-tokens': { type: 'string', default: '32' },
+      record: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
-  const streams = positiveInts('streams', values.streams);
   const [promptTokens] = positiveInts('prompt-tokens', values['prompt-tokens']);
   const [maxTokens] = positiveInts('max-tokens', values['max-tokens']);
-  let dir: string | undefined;
-  let path = values.model;
-  if (!path) {
-    dir = mkdtempSync(join(tmpdir(), 'tabserve-bench-'));
-    path = join(dir, 'bench.gguf');
-    await writeFile(path, testModelGguf({ ...TEST_MODEL_DEFAULTS, type: 'q8_0', embd: 512, layers: 4, heads: 8, kvHeads: 2, ff: 1536, ctx: 1024, tiedEmbeddings: false, vocab: builtinVocab() }));
+  if (maxTokens < 2) throw new UsageError('--max-tokens must be at least 2 (decode speed is timed after the first token)');
+  const streams = values.streams ? positiveInts('streams', values.streams) : [];
+  const [streamTokens] = positiveInts('stream-tokens', values['stream-tokens']);
+  if (!['llama.cpp', 'none'].includes(values.peer)) throw new UsageError(`--peer must be llama.cpp or none, got '${values.peer}'`);
+  const log = (line: string) => console.error(`bench: ${line}`);
+
+  // the models: files given, or every supported (shape, type) pair asked for
+  const models: { name: string; path: () => Promise<string> }[] = [];
+  if (values.model?.length) {
+    for (const p of values.model) models.push({ name: basename(p), path: async () => p });
+  } else {
+    for (const shape of list('shape', values.shape, Object.keys(SHAPES))) {
+      for (const t of list<WeightTypeName>('type', values.type, BENCH_TYPES)) {
+        const why = unsupported(SHAPES[shape], t);
+        if (why) log(`skipping ${shape} ${t}: ${why}`);
+        else models.push({ name: `${shape} ${t}`, path: () => shapeModel(shape, t, log) });
+      }
+    }
   }
+  if (!models.length) throw new UsageError('no model to bench');
+
+  const gpu = await openGpu(await nodeGpu());
   try {
-    const gpu = await openGpu(await nodeGpu());
-    const most = Math.max(...streams);
-    const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: promptTokens + maxTokens + 8, kvTokens: most * (promptTokens + maxTokens + 16) });
-    const tokenizer = tokenizerFromGguf(engine.metadata);
-    const params = samplingParams({ temperature: 0, max_tokens: maxTokens, ignore_eos: true });
-    const rng = mulberry32(1);
-    const prompt = () => Array.from({ length: promptTokens }, () => Math.floor(rng() * engine.hp.nVocab));
-    const one = async (ids: number[]) => {
-      let n = 0;
-      for await (const ev of generate(engine, { prompt: ids, params, tokenizer })) if (ev.kind === 'token') n++;
-      return n;
+    log('measuring the streaming-read bandwidth ...');
+    const bandwidth = await measureBandwidth(gpu.device);
+    const results: ModelResult[] = [];
+    for (const m of models) {
+      const path = await m.path();
+      log(`${m.name}: tabserve ...`);
+      const ours = await measureOurs(gpu, path, { promptTokens, maxTokens });
+      const result: ModelResult = { model: m.name, ours };
+      if (values.peer === 'llama.cpp') {
+        log(`${m.name}: llama.cpp ...`);
+        const { measureLlamaCpp } = await import('../bench/llama_cpp.ts');
+        try {
+          // the same prompt ids as ours (randomPrompt's default seed)
+          result.peer = await measureLlamaCpp(path, randomPrompt(promptTokens, ours.nVocab), maxTokens);
+        } catch (e) {
+          result.peerError = (e as Error).message.split('\n')[0];
+        }
+      }
+      if (streams.length) {
+        log(`${m.name}: ${streams.join(', ')} concurrent streams ...`);
+        result.streams = await measureStreams(gpu, path, streams, streamTokens);
+      }
+      results.push(result);
+    }
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      adapter: [gpu.info.vendor, gpu.info.architecture, gpu.info.description].filter(Boolean).join(' / '),
+      command: `tabserve bench ${argv.join(' ')}`.trim(),
+      promptTokens,
+      maxTokens,
+      bandwidth,
+      models: results,
     };
-    await one(prompt()); // warm-up: pipelines compiled, buffers grown
-    const results: StreamsResult[] = [];
-    for (const n of streams) {
-      const prompts = Array.from({ length: n }, prompt);
-      const before = engine.schedulerStats();
-      const t0 = performance.now();
-      const counts = await Promise.all(prompts.map(one));
-      const seconds = (performance.now() - t0) / 1000;
-      const after = engine.schedulerStats();
-      const tokens = counts.reduce((a, b) => a + b, 0);
-      results.push({ streams: n, tokens, seconds, tokensPerSecond: tokens / seconds, chunks: after.chunks - before.chunks, maxSeqs: after.maxSeqs });
-    }
-    engine.unload();
-    gpu.device.destroy();
-    const adapter = `${gpu.info.vendor} ${gpu.info.architecture}`.trim();
-    if (values.json) {
-      console.log(JSON.stringify({ date: new Date().toISOString(), adapter, model: values.model ?? 'generated (q8_0, embd 512, 4 layers)', promptTokens, maxTokens, results }));
-      return;
-    }
-    console.log(`adapter: ${adapter}; model: ${values.model ?? 'generated q8_0, embd 512, 4 layers, built-in vocab'}; ${promptTokens} prompt + ${maxTokens} generated tokens per stream`);
-    console.log('streams  tokens  seconds  tokens/s  x1     chunks');
-    const base = results[0].tokensPerSecond;
-    for (const r of results) {
-      console.log(`${String(r.streams).padStart(7)}  ${String(r.tokens).padStart(6)}  ${r.seconds.toFixed(2).padStart(7)}  ${r.tokensPerSecond.toFixed(1).padStart(8)}  ${(r.tokensPerSecond / base).toFixed(2).padStart(5)}  ${String(r.chunks).padStart(6)}`);
+    const text = markdownReport(report);
+    console.log(values.json ? JSON.stringify(report) : text);
+    if (values.record) {
+      await appendFile(values.record, '\n' + text);
+      log(`appended to ${values.record}`);
     }
   } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    gpu.device.destroy();
   }
 }

@@ -42,3 +42,19 @@ test('make-test-model is deterministic for a seed and differs across seeds', () 
   expect(a.equals(run('b.gguf', '5'))).toBe(true);
   expect(a.equals(run('c.gguf', '6'))).toBe(false);
 });
+
+describe('tabserve bench: bad arguments get one line and exit code 2, before any GPU work', () => {
+  test.each([
+    ['unknown shape', ['--shape', 'gpt5'], /--shape: unknown gpt5 \(known: smollm2-135m, qwen2.5-0.5b, llama3.2-1b, or all\)/],
+    ['unknown type', ['--type', 'q9'], /--type: unknown q9/],
+    ['only unsupported pairs', ['--shape', 'qwen2.5-0.5b', '--type', 'q4_k'], /no model to bench/],
+    ['one generated token', ['--max-tokens', '1'], /--max-tokens must be at least 2/],
+    ['unknown peer', ['--peer', 'ollama'], /--peer must be llama.cpp or none/],
+    ['bad stream counts', ['--streams', '1,x'], /--streams must be positive integers/],
+  ])('%s', (_name, args, message) => {
+    const r = runCli(['bench', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('bench: skipping'))).toHaveLength(1);
+  });
+});

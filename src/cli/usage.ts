@@ -64,13 +64,23 @@ commands:
   detokenize        the reverse: one JSON array of ids per line in, one JSON string out
       --model FILE.gguf             (required)
 
-  bench             aggregate greedy decode throughput of 1, 4 and 16 concurrent streams, side by side
-      --model FILE.gguf             the model (default: a generated q8_0 model, embd 512, 4 layers)
-      --streams 1,4,16              stream counts to run, in this order
-      --prompt-tokens N             random prompt tokens per stream (default 32)
-      --max-tokens N                tokens generated per stream (default 32)
-      --json                        one JSON object instead of the table
-                    Throughput is all streams' tokens over the wall time; x1 is the ratio to the first count.
+  bench             speed of single-stream prefill and decode, side by side with llama.cpp, in one run
+      --model FILE.gguf             a model to bench (repeatable); default: generated models of --shape and --type
+      --shape LIST                  smollm2-135m qwen2.5-0.5b llama3.2-1b, comma-separated, or all
+                    (default smollm2-135m): real dimensions and vocabularies, random weights, written
+                    once to .cache/bench/ (needs "npm run setup" for the vocabularies)
+      --type LIST                   q8_0 q4_0 q4_k, comma-separated, or all (default q8_0); pairs a
+                    shape cannot be written in (q4_k needs widths that are multiples of 256) are skipped
+      --prompt-tokens N             random prompt tokens (default 512)
+      --max-tokens N                greedy tokens generated, EOS ignored (default 128)
+      --peer llama.cpp|none         also run llama.cpp (node-llama-cpp) on the same file (default llama.cpp)
+      --streams 1,4,16              also measure aggregate throughput of this many concurrent streams
+      --stream-tokens N             prompt and generated tokens per concurrent stream (default 32)
+      --record FILE.md              append the report to FILE.md (BENCHMARKS.md)
+      --json                        one JSON object instead of the Markdown report
+                    Reports TTFT, prefill and decode tokens/s, host ms per decode step (encode + submit + read
+                    back), weights GB/s per decode step and its share of the adapter's streaming-read
+                    bandwidth (measured in the same run), GPU memory, load MB/s; ratios are ours / llama.cpp.
 
   help              print this text
 

@@ -37,6 +37,8 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   // more workgroups than one dispatch dimension holds (65535): exercises the wg.y spill, like a 150k vocab
   // with 64 lanes per row (a wide model's lm_head); most lanes find no block of this short row
   cases.push({ type: GgmlType.Q8_0, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 });
+  // prefill: 8 tokens per workgroup, the last group ragged
+  for (const type of [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F32, GgmlType.Q6_K]) cases.push({ type, m: 11, k: 512, n: 37, offset: 32 });
   // the default for k = 32 is one lane per row: 64 rows per workgroup
   cases.push({ type: GgmlType.Q8_0, m: 2, k: 32, n: 70_001, offset: 0 });
   return cases;

@@ -30,10 +30,20 @@ export interface MatmulArgs {
   k: number; // inputs per row
   n: number; // rows of W = outputs per token
   lanes?: number; // invocations per output row (a power of two <= 64); default: enough for k's blocks
+  tokensPerGroup?: number; // tokens per workgroup, 1..8 (default 8 when m > 1, else 1)
 }
 
 export class MatmulKernel extends Kernel {
-  constructor(device: GPUDevice, code: string = MATMUL_CODE) {
+  /**
+   * `cpuAdapter`: on a software adapter (isFallbackAdapter: lavapipe, SwiftShader) each row gets one
+   * invocation. A CPU runs a workgroup as SIMD loops, so lanes on one row win no memory coalescing and their
+   * reduction costs a pass per barrier: one lane per row decodes 2-2.5x faster there (lavapipe, 2 cores).
+   */
+  constructor(
+    device: GPUDevice,
+    code: string = MATMUL_CODE,
+    private readonly o: { cpuAdapter?: boolean } = {},
+  ) {
     super(device, 'matmul', code, 64);
   }
 
@@ -42,10 +52,15 @@ export class MatmulKernel extends Kernel {
     const wOffset = a.wOffset ?? 0;
     if (wOffset % 4 !== 0) throw new Error(`matmul: weight offset ${wOffset} is not a multiple of 4 bytes`);
     const rowBytes = tensorBytes(a.type, a.k); // throws when k is not a whole number of blocks
+    const xBytes = 'buffer' in a.x ? (a.x.size ?? a.x.buffer.size - (a.x.offset ?? 0)) : a.x.size;
+    if (xBytes % 16 !== 0) throw new Error(`matmul: x is bound with ${xBytes} bytes, not whole 16-byte words`);
+    if (rowBytes % 4 === 0 && (a.xOffset ?? 0) % 4 !== 0) throw new Error(`matmul: x offset ${a.xOffset} of a quantized row is not a multiple of 4`);
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, a.yOffset ?? 0, a.yStride ?? a.n]);
-    const lanes = a.lanes ?? Math.min(this.wg, 2 ** Math.ceil(Math.log2(Math.ceil(a.k / 32))));
+    const lanes = a.lanes ?? (this.o.cpuAdapter ? 1 : Math.min(this.wg, 2 ** Math.ceil(Math.log2(Math.ceil(a.k / 32)))));
     if (lanes > this.wg || 2 ** Math.round(Math.log2(lanes)) !== lanes) throw new Error(`matmul: ${lanes} lanes per row`);
+    const tt = a.tokensPerGroup ?? (a.m > 1 ? 8 : 1);
+    if (!(Number.isInteger(tt) && tt >= 1 && tt <= 8)) throw new Error(`matmul: ${tt} tokens per workgroup`);
     const [gx, gy] = dispatchSize(this.device, Math.ceil(a.n / (this.wg / lanes)));
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y], [gx, gy, a.m]);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y], [gx, gy, Math.ceil(a.m / tt)]);
   }
 }

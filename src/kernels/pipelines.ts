@@ -7,6 +7,7 @@ import { constantsKey, workgroupSize, type Binding, type Recorder } from './runt
 export class PipelineCache {
   private readonly module: GPUShaderModule;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly binds = new Map<string, GPUBindGroup>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -26,20 +27,37 @@ export class PipelineCache {
     return p;
   }
 
-  /** Encodes one dispatch with bind group 0 = [Params (uniform), ...buffers] in binding order. */
+  /**
+   * Encodes one dispatch with bind group 0 = [Params (uniform), ...buffers] in binding order. Bind groups are
+   * cached by pipeline and resources: a decode step encodes the same dispatches with the same buffers and
+   * Params slots every time, so after the first step none is created (host time per step).
+   */
   dispatch(rec: Recorder, constants: Record<string, number>, params: ArrayBuffer, buffers: Binding[], groups: [number, number?, number?]): void {
+    const key = constantsKey(constants);
     const pipeline = this.get(constants);
-    const resources = [rec.uniforms.push(params), ...buffers.map((b) => ('buffer' in b ? b : { buffer: b }))];
-    const bind = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: resources.map((resource, binding) => ({ binding, resource })),
-    });
-    const pass = rec.encoder.beginComputePass({ label: this.label });
+    const resources: GPUBufferBinding[] = [rec.uniforms.push(params), ...buffers.map((b) => ('buffer' in b ? b : { buffer: b }))];
+    const bindKey = key + '|' + resources.map((r) => `${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? ''}`).join(',');
+    let bind = this.binds.get(bindKey);
+    if (!bind) {
+      if (this.binds.size >= 4096) this.binds.clear(); // stale entries of replaced buffers
+      bind = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: resources.map((resource, binding) => ({ binding, resource })) });
+      this.binds.set(bindKey, bind);
+    }
+    const pass = rec.pass ?? rec.encoder.beginComputePass({ label: this.label });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(...groups);
-    pass.end();
+    if (!rec.pass) pass.end();
   }
+}
+
+const ids = new WeakMap<GPUBuffer, number>();
+let nextId = 0;
+/** A number per buffer object, for cache keys (a new buffer in an old one's place gets a new number). */
+function bufferId(b: GPUBuffer): number {
+  let id = ids.get(b);
+  if (id === undefined) ids.set(b, (id = nextId++));
+  return id;
 }
 
 /** What every kernel wrapper has: its pipelines and the workgroup size it runs with on this device. */

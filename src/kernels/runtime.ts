@@ -9,7 +9,7 @@ const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GP
 /** A storage buffer holding `data` (or `byteLength` zero bytes), padded to a multiple of 4 bytes. */
 export function storageBuffer(device: GPUDevice, data: ArrayBufferView | number, label?: string): GPUBuffer {
   const size = typeof data === 'number' ? data : data.byteLength;
-  const padded = Math.max(4, Math.ceil(size / 4) * 4);
+  const padded = Math.max(16, Math.ceil(size / 16) * 16); // whole 16-byte words: kernels read vec4s
   if (typeof data === 'number') return device.createBuffer({ size: padded, usage: storageUsage(), label });
   // mapped at creation: any byte length (writeBuffer needs multiples of 4, and Q8_0 rows are 34 bytes per block)
   const buf = device.createBuffer({ size: padded, usage: storageUsage(), label, mappedAtCreation: true });
@@ -68,6 +68,7 @@ export class Uniforms {
 export interface Recorder {
   encoder: GPUCommandEncoder;
   uniforms: Uniforms;
+  pass?: GPUComputePassEncoder; // when set, dispatches go into this open pass (one per forward) instead of one each
 }
 
 /** A binding: a whole buffer, or a byte range of one (offset a multiple of minStorageBufferOffsetAlignment). */

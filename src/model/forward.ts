@@ -86,8 +86,9 @@ export class Forward {
     readonly chunkTokens: number, // the most tokens one chunk may hold
     readonly maxPages: number, // page-table row length = pages of the longest sequence
     contextTokens = maxPages * kv.shape.pageSize, // the longest sequence, in tokens (picks phi3's rope factors)
+    cpuAdapter = false, // a software adapter (lavapipe, SwiftShader): matmul with one invocation per row
   ) {
-    this.matmul = new MatmulKernel(device);
+    this.matmul = new MatmulKernel(device, undefined, { cpuAdapter });
     this.rmsNorm = new RmsNormKernel(device);
     this.embedding = new EmbeddingKernel(device);
     this.rope = new RopeKernel(device);
@@ -133,7 +134,7 @@ export class Forward {
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
-    return this.device.createBuffer({ size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
+    return this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
   }
 
   private t(name: string): GpuTensor {
@@ -176,6 +177,7 @@ export class Forward {
     this.uniforms.reset();
     const rec: Recorder = { encoder: this.device.createCommandEncoder({ label: 'forward' }), uniforms: this.uniforms };
     this.kv.encodeCopies(rec.encoder, c.copies);
+    rec.pass = rec.encoder.beginComputePass({ label: 'forward' }); // every dispatch of the step in one pass
     const emb = this.t('token_embd.weight');
     const embScale = this.hp.embedScale ? Math.fround(Math.sqrt(e)) : 1; // as llama.cpp: sqrtf(n_embd)
     for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
@@ -248,6 +250,8 @@ export class Forward {
       this.readBack?.destroy();
       this.readBack = this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
     }
+    rec.pass.end();
+    rec.pass = undefined;
     const staging = read && this.readBack;
     if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
     this.uniforms.flush();

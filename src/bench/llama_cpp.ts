@@ -1,0 +1,48 @@
+/**
+ * The peer in the same run: llama.cpp through node-llama-cpp (a dev dependency) on the same GGUF, with the
+ * same prompt and greedy decode. Its backend is the best prebuilt binary installed: the CPU build here;
+ * Vulkan where `@node-llama-cpp/linux-x64-vulkan` is installed and a Vulkan GPU is present (`gpu` says which).
+ * Loaded with import() so the CLI runs without dev dependencies; `unavailable` then says why.
+ */
+import { availableParallelism } from 'node:os';
+import type { Token } from 'node-llama-cpp';
+import type { RunFigures } from './ours.ts';
+
+export interface PeerFigures extends RunFigures {
+  backend: string; // 'cpu (2 threads)', 'vulkan', ...
+}
+
+export async function measureLlamaCpp(path: string, prompt: number[], maxTokens: number): Promise<PeerFigures> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error, progressLogs: false });
+  const onGpu = llama.gpu !== false;
+  const threads = availableParallelism();
+  const t0 = performance.now();
+  const model = await llama.loadModel({ modelPath: path, gpuLayers: onGpu ? 'max' : 0 });
+  const loadSeconds = (performance.now() - t0) / 1000;
+  try {
+    const context = await model.createContext({ contextSize: prompt.length + maxTokens + 8, batchSize: prompt.length, threads, flashAttention: onGpu });
+    try {
+      const seq = context.getSequence();
+      const times: number[] = [];
+      const start = performance.now();
+      for await (const _token of seq.evaluate(prompt as Token[], { temperature: 0 })) {
+        times.push(performance.now());
+        if (times.length >= maxTokens) break;
+      }
+      const ttftMs = times[0] - start;
+      return {
+        backend: onGpu ? String(llama.gpu) : `cpu (${threads} threads)`,
+        loadSeconds,
+        ttftMs,
+        prefillTokensPerSecond: prompt.length / (ttftMs / 1000),
+        decodeTokensPerSecond: (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000),
+        decodeTokens: times.length,
+      };
+    } finally {
+      await context.dispose();
+    }
+  } finally {
+    await model.dispose();
+  }
+}

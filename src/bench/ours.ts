@@ -1,0 +1,122 @@
+/**
+ * tabserve's single-stream figures for one model: load, prefill of a random prompt, greedy decode (EOS
+ * ignored), host time per decode step, effective weight bandwidth, and the GPU memory it allocated.
+ * GPU memory is counted by wrapping the device's createBuffer / destroy for the length of the run.
+ */
+import { statSync } from 'node:fs';
+import { Engine } from '../engine/engine.ts';
+import { generate } from '../engine/generate.ts';
+import type { Gpu } from '../gpu/device.ts';
+import { fileSource } from '../gguf/node_source.ts';
+import { kvPageBytes } from '../kv/budget.ts';
+import { samplingParams } from '../sampling/params.ts';
+import { tokenizerFromGguf } from '../tokenizer/tokenizer.ts';
+import { mulberry32 } from '../util/rng.ts';
+
+export interface RunFigures {
+  loadSeconds: number;
+  ttftMs: number; // request to first token: the whole prompt's prefill and the first sample
+  prefillTokensPerSecond: number; // prompt tokens / ttft
+  decodeTokensPerSecond: number; // tokens after the first / the time after the first
+  decodeTokens: number;
+}
+
+export interface OurFigures extends RunFigures {
+  nVocab: number;
+  fileBytes: number;
+  loadMBPerSecond: number; // file bytes read and uploaded per second (1e6)
+  hostMsPerStep: number; // encode + submit + read back, per decode step
+  weightBytesPerToken: number; // weights one decode step streams (every tensor; of the embedding only a row, when not tied)
+  effectiveGBPerSecond: number; // weightBytesPerToken * decode tokens/s / 1e9
+  gpuPeakBytes: number; // most bytes of GPU buffers alive at once
+  weightBytes: number;
+  kvBytes: number;
+}
+
+/** Counts the bytes of buffers created and not yet destroyed on `device` until the returned stop(). */
+function countBuffers(device: GPUDevice): { peak: () => number; stop: () => void } {
+  const create = device.createBuffer;
+  let live = 0;
+  let peak = 0;
+  device.createBuffer = function (this: GPUDevice, d: GPUBufferDescriptor): GPUBuffer {
+    const buf = create.call(this, d);
+    const destroy = buf.destroy;
+    let alive = true;
+    live += d.size;
+    peak = Math.max(peak, live);
+    buf.destroy = function (this: GPUBuffer) {
+      if (alive) live -= d.size;
+      alive = false;
+      return destroy.call(this);
+    };
+    return buf;
+  };
+  return { peak: () => peak, stop: () => void (device.createBuffer = create) };
+}
+
+/** Random prompt ids below the vocabulary size (speed does not depend on which). */
+export function randomPrompt(n: number, nVocab: number, seed = 1): number[] {
+  const rng = mulberry32(seed);
+  return Array.from({ length: n }, () => Math.floor(rng() * nVocab));
+}
+
+export async function measureOurs(gpu: Gpu, path: string, o: { promptTokens: number; maxTokens: number }): Promise<OurFigures> {
+  const counter = countBuffers(gpu.device);
+  try {
+    const fileBytes = statSync(path).size;
+    const t0 = performance.now();
+    const source = await fileSource(path);
+    const contextTokens = o.promptTokens + o.maxTokens + 8;
+    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16 });
+    const loadSeconds = (performance.now() - t0) / 1000;
+    try {
+      const { tensors } = await Engine.inspect(await fileSource(path));
+      const weightBytes = tensors.reduce((s, t) => s + t.bytes, 0);
+      const tied = !tensors.some((t) => t.name === 'output.weight');
+      const embd = tensors.find((t) => t.name === 'token_embd.weight');
+      const weightBytesPerToken = weightBytes - (embd && !tied ? embd.bytes - embd.bytes / embd.dims[1] : 0);
+      const { hp } = engine;
+      const kv = engine.kvStats();
+      const kvBytes = 2 * hp.nLayer * kv.totalPages * kvPageBytes(hp.nHeadKv, hp.headDim, kv.pageSize);
+      const tokenizer = tokenizerFromGguf(engine.metadata);
+      const params = samplingParams({ temperature: 0, max_tokens: o.maxTokens, ignore_eos: true });
+      const run = async (prompt: number[]) => {
+        const times: number[] = [];
+        let timing = engine.forwardTiming();
+        const start = performance.now();
+        for await (const ev of generate(engine, { prompt, params, tokenizer })) {
+          if (ev.kind !== 'token') continue;
+          times.push(performance.now());
+          if (times.length === 1) timing = engine.forwardTiming(); // decode steps start here
+        }
+        const end = engine.forwardTiming();
+        return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs };
+      };
+      await run(randomPrompt(Math.min(o.promptTokens, 16), hp.nVocab, 2)); // warm-up: pipelines, buffers
+      const r = await run(randomPrompt(o.promptTokens, hp.nVocab));
+      const ttftMs = r.times[0] - r.start;
+      const decodeSeconds = (r.times[r.times.length - 1] - r.times[0]) / 1000;
+      const decodeTokensPerSecond = (r.times.length - 1) / decodeSeconds;
+      return {
+        nVocab: hp.nVocab,
+        fileBytes,
+        loadSeconds,
+        loadMBPerSecond: fileBytes / loadSeconds / 1e6,
+        ttftMs,
+        prefillTokensPerSecond: o.promptTokens / (ttftMs / 1000),
+        decodeTokensPerSecond,
+        decodeTokens: r.times.length,
+        hostMsPerStep: r.hostMs / Math.max(1, r.steps),
+        weightBytesPerToken,
+        effectiveGBPerSecond: (weightBytesPerToken * decodeTokensPerSecond) / 1e9,
+        gpuPeakBytes: counter.peak(),
+        weightBytes,
+        kvBytes,
+      };
+    } finally {
+      engine.unload();
+    }
+  } finally {
+    counter.stop();
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest';
+import { markdownReport, type BenchReport } from './report.ts';
+import { SHAPES, unsupported } from './shapes.ts';
+
+const ours = {
+  nVocab: 49152, fileBytes: 150 * 1048576, loadSeconds: 1.5, loadMBPerSecond: 104.9, ttftMs: 2000, prefillTokensPerSecond: 256,
+  decodeTokensPerSecond: 10, decodeTokens: 128, hostMsPerStep: 0.8, weightBytesPerToken: 144e6, effectiveGBPerSecond: 1.44,
+  gpuPeakBytes: 200 * 1048576, weightBytes: 140 * 1048576, kvBytes: 20 * 1048576,
+};
+const report = (over: Partial<BenchReport> = {}): BenchReport => ({
+  date: '2026-12-03T07:00:00.000Z', machine: 'cpu, 2 cores', adapter: 'mesa / llvmpipe', command: 'tabserve bench', promptTokens: 512, maxTokens: 128,
+  bandwidth: { bytes: 256 << 20, sweeps: 10, seconds: 1, gbPerSecond: 2.88 }, models: [{ model: 'smollm2-135m q8_0', ours }], ...over,
+});
+
+describe('bench report', () => {
+  test('one row per model with the percentage of the read bandwidth; the peer table gives ours / theirs', () => {
+    const peer = { backend: 'cpu (2 threads)', loadSeconds: 1, ttftMs: 1000, prefillTokensPerSecond: 512, decodeTokensPerSecond: 20, decodeTokens: 128 };
+    const md = markdownReport(report({ models: [{ model: 'smollm2-135m q8_0', ours, peer }] }));
+    const row = md.split('\n').find((l) => l.startsWith('| smollm2-135m q8_0 | 150 |'))!;
+    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'smollm2-135m q8_0', '150', '105', '2000', '256.0', '10.00', '0.80', '1.44', '50', '200 (140 + 20)', '']);
+    const peerRow = md.split('\n').find((l) => l.includes('cpu (2 threads)'))!;
+    expect(peerRow).toContain('| 0.50 | 0.50 |'); // 256 / 512 and 10 / 20
+    expect(md).toContain('- date: 2026-12-03T07:00:00.000Z');
+    expect(md).toContain('- command: `tabserve bench`');
+  });
+
+  test('a peer that could not run says why; no peer, no peer table', () => {
+    expect(markdownReport(report({ models: [{ model: 'm', ours, peerError: 'no binary' }] }))).toContain('unavailable: no binary');
+    expect(markdownReport(report())).not.toContain('llama.cpp backend');
+  });
+
+  test('K-quants need widths that are multiples of 256', () => {
+    expect(unsupported(SHAPES['llama3.2-1b'], 'q4_k')).toBeUndefined();
+    expect(unsupported(SHAPES['qwen2.5-0.5b'], 'q4_k')).toMatch(/896 is not/);
+    expect(unsupported(SHAPES['smollm2-135m'], 'q8_0')).toBeUndefined();
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * `tabserve bench` results as Markdown tables (printed, and appended to BENCHMARKS.md with --record) and as
+ * one JSON object (--json). Pure: the figures in, text out.
+ */
+import type { Bandwidth } from './bandwidth.ts';
+import type { PeerFigures } from './llama_cpp.ts';
+import type { OurFigures } from './ours.ts';
+import type { StreamsResult } from './streams.ts';
+
+export interface ModelResult {
+  model: string; // shape-type, or the file name
+  ours: OurFigures;
+  peer?: PeerFigures;
+  peerError?: string; // why the peer has no figures
+  streams?: StreamsResult[];
+}
+
+export interface BenchReport {
+  date: string; // ISO 8601
+  machine: string; // CPU, cores, memory, OS
+  adapter: string;
+  command: string;
+  promptTokens: number;
+  maxTokens: number;
+  bandwidth: Bandwidth;
+  models: ModelResult[];
+}
+
+const MiB = (b: number) => (b / 1048576).toFixed(0);
+const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+export function markdownReport(r: BenchReport): string {
+  const lines = [
+    `## ${r.date.slice(0, 10)}: ${r.adapter}`,
+    '',
+    `- date: ${r.date}`,
+    `- machine: ${r.machine}`,
+    `- adapter: ${r.adapter}`,
+    `- command: \`${r.command}\``,
+    `- streaming-read bandwidth (stream_read.wgsl, ${MiB(r.bandwidth.bytes)} MiB x ${r.bandwidth.sweeps}): ${f(r.bandwidth.gbPerSecond, 2)} GB/s`,
+    `- ${r.promptTokens}-token random prompt, then ${r.maxTokens} greedy tokens (EOS ignored); random weights`,
+    '',
+    ...table(
+      ['model', 'file MiB', 'load MB/s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'host ms/step', 'weights GB/s', '% of read bw', 'GPU MiB (weights + KV)'],
+      r.models.map(({ model, ours: o }) => [
+        model,
+        MiB(o.fileBytes),
+        f(o.loadMBPerSecond, 0),
+        f(o.ttftMs, 0),
+        f(o.prefillTokensPerSecond),
+        f(o.decodeTokensPerSecond, 2),
+        f(o.hostMsPerStep, 2),
+        f(o.effectiveGBPerSecond, 2),
+        f((100 * o.effectiveGBPerSecond) / r.bandwidth.gbPerSecond, 0),
+        `${MiB(o.gpuPeakBytes)} (${MiB(o.weightBytes)} + ${MiB(o.kvBytes)})`,
+      ]),
+    ),
+  ];
+  const peers = r.models.filter((m) => m.peer || m.peerError);
+  if (peers.length) {
+    lines.push('', 'Peer in the same run: llama.cpp (node-llama-cpp) on the same GGUF and prompt; ratios are ours / theirs.', '');
+    lines.push(
+      ...table(
+        ['model', 'llama.cpp backend', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'prefill ratio', 'decode ratio'],
+        peers.map(({ model, ours: o, peer: p, peerError }) =>
+          p
+            ? [model, p.backend, f(p.ttftMs, 0), f(p.prefillTokensPerSecond), f(p.decodeTokensPerSecond, 2), f(o.prefillTokensPerSecond / p.prefillTokensPerSecond, 2), f(o.decodeTokensPerSecond / p.decodeTokensPerSecond, 2)]
+            : [model, `unavailable: ${peerError}`, '-', '-', '-', '-', '-'],
+        ),
+      ),
+    );
+  }
+  for (const m of r.models.filter((x) => x.streams?.length)) {
+    const base = m.streams![0].tokensPerSecond;
+    lines.push('', `Concurrent greedy streams on ${m.model} (continuous batching): aggregate tokens/s, and its ratio to the first count.`, '');
+    lines.push(...table(['streams', 'tokens', 'seconds', 'tokens/s', 'ratio', 'chunks'], m.streams!.map((s) => [String(s.streams), String(s.tokens), f(s.seconds, 2), f(s.tokensPerSecond), f(s.tokensPerSecond / base, 2), String(s.chunks)])));
+  }
+  return lines.join('\n') + '\n';
+}
