@@ -17,8 +17,7 @@ export class PipelineCache {
     this.module = device.createShaderModule({ code, label });
   }
 
-  get(constants: Record<string, number>): GPUComputePipeline {
-    const key = constantsKey(constants);
+  get(constants: Record<string, number>, key = constantsKey(constants)): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module: this.module, entryPoint: 'main', constants }, label: `${this.label}|${key}` });
@@ -34,7 +33,7 @@ export class PipelineCache {
    */
   dispatch(rec: Recorder, constants: Record<string, number>, params: ArrayBuffer, buffers: Binding[], groups: [number, number?, number?]): void {
     const key = constantsKey(constants);
-    const pipeline = this.get(constants);
+    const pipeline = this.get(constants, key);
     const resources: GPUBufferBinding[] = [rec.uniforms.push(params), ...buffers.map((b) => ('buffer' in b ? b : { buffer: b }))];
     const bindKey = key + '|' + resources.map((r) => `${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? ''}`).join(',');
     let bind = this.binds.get(bindKey);
