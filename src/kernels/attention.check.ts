@@ -5,12 +5,12 @@
  * ones 2..64); up to 2500 keys; scores up to ~40 (and one case past 100, where exp overflows without the
  * max subtraction). The whole pool is random, so reading a wrong page, slot or head shows.
  */
-import { fillNormal, mulberry32 } from '../util/rng.ts';
+import { fillNormal, mulberry32, type Rng } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
 import { AttentionKernel } from './attention.ts';
-import { attentionRef } from './attention.cpu.ts';
-import { buildPagedBatch, type PagedSeq } from './kv_write.check.ts';
+import { attentionRef, type AttentionShape } from './attention.cpu.ts';
+import { buildPagedBatch, type PagedBatch, type PagedSeq } from './kv_write.check.ts';
 
 export interface AttentionCase {
   nHead: number;
@@ -84,24 +84,32 @@ export function attentionCases(seed: number, random = 6): AttentionCase[] {
 export const ATTENTION_ATOL = 1e-6;
 export const ATTENTION_RTOL = 1e-5;
 
+/** A case's batch, random q and caches (score std as asked), and its shape. */
+export function attentionInputs(c: AttentionCase, rng: Rng): { g: PagedBatch; q: Float32Array; kCache: Float32Array; vCache: Float32Array; shape: AttentionShape } {
+  const g = buildPagedBatch(rng, c.pageSize, c.seqs);
+  const poolElems = g.nPages * c.pageSize * c.nKvHead * c.hd;
+  const std = Math.sqrt(c.scoreStd);
+  const q = fillNormal(new Float32Array(g.m * c.nHead * c.hd), rng, std);
+  const kCache = fillNormal(new Float32Array(poolElems), rng, std);
+  const vCache = fillNormal(new Float32Array(poolElems), rng, 1);
+  const shape = { m: g.m, nHead: c.nHead, nKvHead: c.nKvHead, hd: c.hd, scale: 1 / Math.sqrt(c.hd), softcap: c.softcap, window: c.window };
+  return { g, q, kCache, vCache, shape };
+}
+
+export function attentionCaseName(c: AttentionCase, g: PagedBatch, extra = ''): string {
+  return `heads=${c.nHead}/${c.nKvHead} hd=${c.hd} pageSize=${c.pageSize}${extra} scoreStd=${c.scoreStd.toPrecision(2)}${c.softcap ? ` softcap=${c.softcap.toPrecision(3)}` : ''}${c.window ? ` window=${c.window}` : ''} m=${g.m} seqs=${c.seqs.map((s) => `${s.tokens}/${s.len}`).join(',')}`;
+}
+
 export async function checkAttention(device: GPUDevice, cases: AttentionCase[], seed = 1, code?: string): Promise<CaseResult[]> {
   const kernel = new AttentionKernel(device, code);
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
-    const rng = mulberry32(seed * 1000 + i);
-    const g = buildPagedBatch(rng, c.pageSize, c.seqs);
-    const poolElems = g.nPages * c.pageSize * c.nKvHead * c.hd;
-    const std = Math.sqrt(c.scoreStd);
-    const q = fillNormal(new Float32Array(g.m * c.nHead * c.hd), rng, std);
-    const kCache = fillNormal(new Float32Array(poolElems), rng, std);
-    const vCache = fillNormal(new Float32Array(poolElems), rng, 1);
-    const shape = { m: g.m, nHead: c.nHead, nKvHead: c.nKvHead, hd: c.hd, scale: 1 / Math.sqrt(c.hd), softcap: c.softcap, window: c.window };
+    const { g, q, kCache, vCache, shape } = attentionInputs(c, mulberry32(seed * 1000 + i));
     const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos], q.length, (rec, b, bo) =>
       kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], out: bo, ...shape, pageSize: c.pageSize, maxPages: g.maxPages }),
     );
     const { out: want, errScale } = attentionRef(q, kCache, vCache, g, shape);
-    const name = `heads=${c.nHead}/${c.nKvHead} hd=${c.hd} pageSize=${c.pageSize} scoreStd=${c.scoreStd.toPrecision(2)}${c.softcap ? ` softcap=${c.softcap.toPrecision(3)}` : ''}${c.window ? ` window=${c.window}` : ''} m=${g.m} seqs=${c.seqs.map((s) => `${s.tokens}/${s.len}`).join(',')}`;
-    results.push(caseResult(name, compare(out, want, ATTENTION_ATOL, ATTENTION_RTOL, errScale), gpuError));
+    results.push(caseResult(attentionCaseName(c, g), compare(out, want, ATTENTION_ATOL, ATTENTION_RTOL, errScale), gpuError));
   }
   return results;
 }

@@ -21,6 +21,7 @@ import type { KvPool } from '../kv/pool.ts';
 import type { PageCopy } from '../kv/pages.ts';
 import { AddKernel } from '../kernels/add.ts';
 import { AttentionKernel } from '../kernels/attention.ts';
+import { SplitAttentionKernel } from '../kernels/attention_split.ts';
 import { EmbeddingKernel } from '../kernels/embedding.ts';
 import { KvWriteKernel } from '../kernels/kv_write.ts';
 import { MatmulKernel } from '../kernels/matmul.ts';
@@ -64,11 +65,13 @@ export class Forward {
   private readonly add: AddKernel;
   private readonly kvWrite: KvWriteKernel;
   private readonly attention: AttentionKernel;
+  private readonly splitAttention: SplitAttentionKernel;
+  private readonly splitTokens: number; // tokens per split-attention dispatch (what its scratch holds); 0: heads it does not take
   private readonly topk: TopkKernel;
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl', GPUBuffer>;
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
@@ -96,6 +99,7 @@ export class Forward {
     this.add = new AddKernel(device);
     this.kvWrite = new KvWriteKernel(device);
     this.attention = new AttentionKernel(device);
+    this.splitAttention = new SplitAttentionKernel(device);
     this.topk = new TopkKernel(device);
     this.softcap = new SoftcapKernel(device);
     this.tokenMask = new TokenMaskKernel(device);
@@ -103,6 +107,11 @@ export class Forward {
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
     const f32 = (n: number, label: string) => this.storage(n * 4, label);
+    // split attention's partial results, [tokens][nHead][splits][hd + 2] f32 for the longest sequence's splits:
+    // a chunk's tokens in groups of what 32 MiB holds (decode steps: all at once)
+    const splits = SplitAttentionKernel.splitsFor(maxPages * kv.shape.pageSize);
+    const perToken = nHead * splits * (hd + 2) * 4;
+    this.splitTokens = this.splitAttention.supports(nHead, nHeadKv, hd) ? Math.max(1, Math.min(c, Math.floor((32 << 20) / perToken))) : 0;
     this.buf = {
       ids: f32(c, 'ids'),
       pos: f32(c, 'pos'),
@@ -117,6 +126,8 @@ export class Forward {
       g: f32(c * nFf, 'ffn.gate'),
       u: f32(c * nFf, 'ffn.up'),
       post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // a block's output, post-normed, before its residual add
+      partO: f32(this.splitTokens * nHead * splits * hd, 'attention.partO'),
+      partMl: f32(this.splitTokens * nHead * splits * 2, 'attention.partMl'),
     };
     this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
     const factors = ropeFactorsTensor(hp, contextTokens);
@@ -183,6 +194,7 @@ export class Forward {
     for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
     const rope = { pos: B.pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
     const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages };
+    const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
       this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'attn_norm.weight'), y: B.h, rows: m, n: e, eps });
@@ -208,7 +220,9 @@ export class Forward {
       const attOut = qb === B.att ? B.q : B.att; // attention may not write over its own q
       const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
       const att = { nHead, nKvHead: nHeadKv, hd, scale: this.hp.attnScale, softcap: this.hp.attnSoftcap, window };
-      this.attention.encode(rec, { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut });
+      const attArgs = { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut };
+      if (this.splitTokens) this.splitAttention.encode(rec, { ...attArgs, splits, groupTokens: this.splitTokens, partO: B.partO, partMl: B.partMl });
+      else this.attention.encode(rec, attArgs);
       this.mm(rec, this.t(p + 'attn_output.weight'), attOut, B.h, m);
       this.residual(rec, p + 'post_attention_norm.weight', m);
       this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'ffn_norm.weight'), y: B.h, rows: m, n: e, eps });

@@ -1,0 +1,59 @@
+// Decode attention split across workgroups, second half: combines the splits attention_split.wgsl wrote for
+// each (token, head) into the output:
+//   M = max_s mx_s,  out[t, h, :] = sum_s exp(mx_s - M) o_s[:] / sum_s exp(mx_s - M) l_s
+// over the splits s < ceil(visible keys / C) of token t (the others were not written).
+// part_o: [m][nHead][splits][hd] f32, part_ml: [m][nHead][splits][2] f32 (mx, l) of tokens t0 .. t0 + m;
+// pos: u32 [all tokens]; out: [all tokens][nHead][hd] f32. One workgroup per (token, head) (past 65535 they spill into wg.y); each
+// invocation finds M and the denominator itself (a few splits), then writes dimensions lid, lid + WG, ..
+
+override WG: u32 = 64; // invocations per workgroup
+const C: u32 = 128u;    // keys per split (as attention_split.wgsl)
+
+struct Params {
+  m: u32,      // tokens of this dispatch
+  n_head: u32, // query heads
+  hd: u32,     // head dimension, in elements
+  window: u32, // keys a query sees, counting itself, in tokens; 0: all earlier keys
+  splits: u32, // splits per (token, head) in part_o / part_ml
+  t0: u32,     // first token of this dispatch (part_o / part_ml hold tokens t0 .. t0 + m)
+  _pad1: u32,
+  _pad2: u32,
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> part_o: array<f32>;
+@group(0) @binding(2) var<storage, read> part_ml: array<f32>;
+@group(0) @binding(3) var<storage, read> pos: array<u32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let il = wg.x + wg.y * nwg.x; // (token, head) within the dispatch
+  if (il >= params.m * params.n_head) {
+    return;
+  }
+  let t = params.t0 + il / params.n_head;
+  let idx = params.t0 * params.n_head + il; // (token, head) in q and out
+  let n_keys = pos[t] + 1u;
+  let visible = select(n_keys, params.window, params.window > 0u && n_keys > params.window);
+  let used = (visible + C - 1u) / C; // splits of this token
+  let base = il * params.splits;
+  var big = part_ml[base * 2u];
+  for (var s = 1u; s < used; s++) {
+    big = max(big, part_ml[(base + s) * 2u]);
+  }
+  var den = 0.0;
+  for (var s = 0u; s < used; s++) {
+    den += exp(part_ml[(base + s) * 2u] - big) * part_ml[(base + s) * 2u + 1u];
+  }
+  let inv = 1.0 / den;
+  for (var d = lid; d < params.hd; d += WG) {
+    var o = 0.0;
+    for (var s = 0u; s < used; s++) {
+      o += exp(part_ml[(base + s) * 2u] - big) * part_o[(base + s) * params.hd + d];
+    }
+    out[idx * params.hd + d] = o * inv;
+  }
+}
