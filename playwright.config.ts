@@ -3,6 +3,7 @@
 // fixture pages under /e2e/fixtures/ that test one part at a time) and the real `npm start` (the production
 // build, whose Service Worker precaches the app) on 5274, where the app's own tests run (APP_URL).
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './src/bench/chromium.ts';
 
 // TABSERVE_E2E_PORT lets two runs share a machine
 export const E2E_PORT = Number(process.env.TABSERVE_E2E_PORT ?? 5174);
@@ -18,16 +19,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
     browserName: 'chromium',
     launchOptions: {
-      executablePath: process.env.TABSERVE_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu', // without it requestAdapter() is null on Linux
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
     },
   },
   webServer: [

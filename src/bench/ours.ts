@@ -2,15 +2,16 @@
  * tabserve's single-stream figures for one model: load, prefill of a random prompt, greedy decode (EOS
  * ignored), host time per decode step, effective weight bandwidth, and the GPU memory it allocated.
  * GPU memory is counted by wrapping the device's createBuffer / destroy for the length of the run.
+ * Runs in Node (Dawn) and in a browser Worker (the browser bench): the model comes as a byte source.
  */
-import { statSync } from 'node:fs';
 import { Engine } from '../engine/engine.ts';
 import { generate } from '../engine/generate.ts';
 import type { Gpu } from '../gpu/device.ts';
-import { fileSource } from '../gguf/node_source.ts';
+import type { ByteSource } from '../gguf/source.ts';
 import { kvPageBytes } from '../kv/budget.ts';
 import { samplingParams } from '../sampling/params.ts';
-import { tokenizerFromGguf } from '../tokenizer/tokenizer.ts';
+import { completionPromptIds } from '../template/prompt_ids.ts';
+import { tokenizerFromGguf, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { mulberry32 } from '../util/rng.ts';
 
 export interface RunFigures {
@@ -23,6 +24,8 @@ export interface RunFigures {
 
 export interface OurFigures extends RunFigures {
   nVocab: number;
+  promptTokens: number; // the prompt's length, in tokens
+  promptText?: string; // the prompt, when it was text (textPrompt)
   fileBytes: number;
   loadMBPerSecond: number; // file bytes read and uploaded per second (1e6)
   hostMsPerStep: number; // encode + submit + read back, per decode step
@@ -60,17 +63,38 @@ export function randomPrompt(n: number, nVocab: number, seed = 1): number[] {
   return Array.from({ length: n }, () => Math.floor(rng() * nVocab));
 }
 
-export async function measureOurs(gpu: Gpu, path: string, o: { promptTokens: number; maxTokens: number }): Promise<OurFigures> {
+const WORDS = 'the quick brown fox jumps over a lazy dog while seven small birds sing in the old garden and'.split(' ');
+
+/**
+ * English text the model's tokenizer makes into at most n tokens, BOS included when it adds one (as close
+ * to n as whole words get), and those ids: for peers that take a prompt only as text (wllama).
+ */
+export function textPrompt(tok: Tokenizer, n: number): { text: string; ids: number[] } {
+  let text = '';
+  let ids = completionPromptIds(tok, text);
+  for (let i = 0; ; i++) {
+    const next = text + (i ? ' ' : '') + WORDS[i % WORDS.length];
+    const more = completionPromptIds(tok, next);
+    if (more.length > n || i > 4 * n) return { text, ids };
+    [text, ids] = [next, more];
+  }
+}
+
+/**
+ * `open` gives the model file's bytes (called twice: loading, then listing its tensors). The prompt is
+ * random ids, or with `text` English text (textPrompt).
+ */
+export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: { promptTokens: number; maxTokens: number; text?: boolean }): Promise<OurFigures> {
   const counter = countBuffers(gpu.device);
   try {
-    const fileBytes = statSync(path).size;
     const t0 = performance.now();
-    const source = await fileSource(path);
+    const source = await open();
+    const fileBytes = source.size;
     const contextTokens = o.promptTokens + o.maxTokens + 8;
     const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16 });
     const loadSeconds = (performance.now() - t0) / 1000;
     try {
-      const { tensors } = await Engine.inspect(await fileSource(path));
+      const { tensors } = await Engine.inspect(await open());
       const weightBytes = tensors.reduce((s, t) => s + t.bytes, 0);
       const tied = !tensors.some((t) => t.name === 'output.weight');
       const embd = tensors.find((t) => t.name === 'token_embd.weight');
@@ -93,7 +117,9 @@ export async function measureOurs(gpu: Gpu, path: string, o: { promptTokens: num
         return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs };
       };
       await run(randomPrompt(Math.min(o.promptTokens, 16), hp.nVocab, 2)); // warm-up: pipelines, buffers
-      const r = await run(randomPrompt(o.promptTokens, hp.nVocab));
+      const text = o.text ? textPrompt(tokenizer, o.promptTokens) : undefined;
+      const prompt = text?.ids ?? randomPrompt(o.promptTokens, hp.nVocab);
+      const r = await run(prompt);
       const ttftMs = r.times[0] - r.start;
       const decodeSeconds = (r.times[r.times.length - 1] - r.times[0]) / 1000;
       const decodeTokensPerSecond = (r.times.length - 1) / decodeSeconds;
@@ -103,7 +129,9 @@ export async function measureOurs(gpu: Gpu, path: string, o: { promptTokens: num
         loadSeconds,
         loadMBPerSecond: fileBytes / loadSeconds / 1e6,
         ttftMs,
-        prefillTokensPerSecond: o.promptTokens / (ttftMs / 1000),
+        promptTokens: prompt.length,
+        promptText: text?.text,
+        prefillTokensPerSecond: prompt.length / (ttftMs / 1000),
         decodeTokensPerSecond,
         decodeTokens: r.times.length,
         hostMsPerStep: r.hostMs / Math.max(1, r.steps),

@@ -3,7 +3,7 @@ import { markdownReport, type BenchReport } from './report.ts';
 import { SHAPES, unsupported } from './shapes.ts';
 
 const ours = {
-  nVocab: 49152, fileBytes: 150 * 1048576, loadSeconds: 1.5, loadMBPerSecond: 104.9, ttftMs: 2000, prefillTokensPerSecond: 256,
+  nVocab: 49152, promptTokens: 512, fileBytes: 150 * 1048576, loadSeconds: 1.5, loadMBPerSecond: 104.9, ttftMs: 2000, prefillTokensPerSecond: 256,
   decodeTokensPerSecond: 10, decodeTokens: 128, hostMsPerStep: 0.8, weightBytesPerToken: 144e6, effectiveGBPerSecond: 1.44,
   gpuPeakBytes: 200 * 1048576, weightBytes: 140 * 1048576, kvBytes: 20 * 1048576,
 };
@@ -22,6 +22,17 @@ describe('bench report', () => {
     expect(peerRow).toContain('| 0.50 | 0.50 |'); // 256 / 512 and 10 / 20
     expect(md).toContain('- date: 2026-12-03T07:00:00.000Z');
     expect(md).toContain('- command: `tabserve bench`');
+  });
+
+  test('the browser table: tabserve first, each wllama backend with ours / its rates, or why it could not run', () => {
+    const wl = { loadSeconds: 2, ttftMs: 500, prefillTokensPerSecond: 128, decodeTokensPerSecond: 40, decodeTokens: 128 };
+    const browser = { kind: 'done' as const, adapter: 'google / swiftshader', userAgent: 'Chrome', chromium: '156', ours, peers: [{ name: 'wllama wasm cpu (2 threads)', figures: wl }, { name: 'wllama webgpu', error: 'no adapter' }] };
+    const lines = markdownReport(report({ models: [{ model: 'm', ours, browser }] })).split('\n');
+    expect(lines.find((l) => l.startsWith('| tabserve | webgpu |'))).toBe('| tabserve | webgpu | 1.50 | 2000 | 256.0 | 10.00 | - | - |');
+    expect(lines.find((l) => l.includes('wasm cpu'))).toBe('| wllama | wasm cpu (2 threads) | 2.00 | 500 | 128.0 | 40.00 | 2.00 | 0.25 |');
+    expect(lines.find((l) => l.includes('| webgpu: unavailable'))).toBe('| wllama | webgpu: unavailable: no adapter | - | - | - | - | - | - |');
+    expect(lines.some((l) => l.includes('google / swiftshader'))).toBe(true);
+    expect(markdownReport(report({ models: [{ model: 'm', ours, browser: { kind: 'error', message: 'no WebGPU' } }] }))).toContain('failed: no WebGPU');
   });
 
   test('a peer that could not run says why; no peer, no peer table', () => {

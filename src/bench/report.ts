@@ -3,8 +3,9 @@
  * one JSON object (--json). Pure: the figures in, text out.
  */
 import type { Bandwidth } from './bandwidth.ts';
+import type { BrowserBenchResult } from './browser/messages.ts';
 import type { PeerFigures } from './llama_cpp.ts';
-import type { OurFigures } from './ours.ts';
+import type { OurFigures, RunFigures } from './ours.ts';
 import type { StreamsResult } from './streams.ts';
 
 export interface ModelResult {
@@ -13,6 +14,7 @@ export interface ModelResult {
   peer?: PeerFigures;
   peerError?: string; // why the peer has no figures
   streams?: StreamsResult[];
+  browser?: BrowserBenchResult & { chromium?: string }; // --browser: tabserve and wllama in headless Chromium
 }
 
 export interface BenchReport {
@@ -79,5 +81,28 @@ export function markdownReport(r: BenchReport): string {
     lines.push('', `Concurrent greedy streams on ${m.model} (continuous batching): aggregate tokens/s, and its ratio to the first count.`, '');
     lines.push(...table(['streams', 'tokens', 'seconds', 'tokens/s', 'ratio', 'chunks'], m.streams!.map((s) => [String(s.streams), String(s.tokens), f(s.seconds, 2), f(s.tokensPerSecond), f(s.tokensPerSecond / base, 2), String(s.chunks)])));
   }
+  for (const m of r.models.filter((x) => x.browser)) lines.push('', ...browserSection(m.model, m.browser!));
   return lines.join('\n') + '\n';
+}
+
+function browserSection(model: string, b: NonNullable<ModelResult['browser']>): string[] {
+  if (b.kind === 'error') return [`In headless Chromium, ${model}: failed: ${b.message}`];
+  const o = b.ours;
+  const row = (name: string, backend: string, x: RunFigures) => [name, backend, f(x.loadSeconds, 2), f(x.ttftMs, 0), f(x.prefillTokensPerSecond), f(x.decodeTokensPerSecond, 2)];
+  return [
+    `In headless Chromium ${b.chromium ?? ''} (WebGPU adapter: ${b.adapter}), ${model}: tabserve in a Worker on WebGPU, wllama in the same page on the`,
+    `same GGUF and prompt (its rates are llama.cpp's own timings). Ratios are tabserve / wllama.`,
+    '',
+    ...table(
+      ['runtime', 'backend', 'load s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'prefill ratio', 'decode ratio'],
+      [
+        [...row('tabserve', 'webgpu', o), '-', '-'],
+        ...b.peers.map((p) =>
+          p.figures
+            ? [...row('wllama', p.name.replace(/^wllama /, ''), p.figures), f(o.prefillTokensPerSecond / p.figures.prefillTokensPerSecond, 2), f(o.decodeTokensPerSecond / p.figures.decodeTokensPerSecond, 2)]
+            : ['wllama', `${p.name.replace(/^wllama /, '')}: unavailable: ${p.error}`, '-', '-', '-', '-', '-', '-'],
+        ),
+      ],
+    ),
+  ];
 }

@@ -9,10 +9,12 @@ import { basename } from 'node:path';
 import { cpus, release, totalmem, type } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureBandwidth } from '../bench/bandwidth.ts';
+import type { BrowserPeerName } from '../bench/browser.ts';
 import { measureOurs, randomPrompt } from '../bench/ours.ts';
 import { markdownReport, type BenchReport, type ModelResult } from '../bench/report.ts';
 import { BENCH_TYPES, SHAPES, shapeModel, unsupported } from '../bench/shapes.ts';
 import { measureStreams } from '../bench/streams.ts';
+import { fileSource } from '../gguf/node_source.ts';
 import { openGpu } from '../gpu/device.ts';
 import { nodeGpu } from '../gpu/node.ts';
 import type { WeightTypeName } from '../model/test_model.ts';
@@ -48,6 +50,8 @@ export async function bench(argv: string[]): Promise<void> {
       'stream-tokens': { type: 'string', default: '32' },
       record: { type: 'string' },
       json: { type: 'boolean', default: false },
+      browser: { type: 'boolean', default: false },
+      'browser-peers': { type: 'string', default: 'cpu,webgpu' },
     },
   });
   const [promptTokens] = positiveInts('prompt-tokens', values['prompt-tokens']);
@@ -56,6 +60,7 @@ export async function bench(argv: string[]): Promise<void> {
   const streams = values.streams ? positiveInts('streams', values.streams) : [];
   const [streamTokens] = positiveInts('stream-tokens', values['stream-tokens']);
   if (!['llama.cpp', 'none'].includes(values.peer)) throw new UsageError(`--peer must be llama.cpp or none, got '${values.peer}'`);
+  const browserPeers = values['browser-peers'] === 'none' ? [] : list<BrowserPeerName>('browser-peers', values['browser-peers'], ['cpu', 'webgpu']);
   const log = (line: string) => console.error(`bench: ${line}`);
 
   // the models: files given, or every supported (shape, type) pair asked for
@@ -81,7 +86,7 @@ export async function bench(argv: string[]): Promise<void> {
     for (const m of models) {
       const path = await m.path();
       log(`${m.name}: tabserve ...`);
-      const ours = await measureOurs(gpu, path, { promptTokens, maxTokens });
+      const ours = await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens });
       const result: ModelResult = { model: m.name, ours };
       if (values.peer === 'llama.cpp') {
         log(`${m.name}: llama.cpp ...`);
@@ -92,6 +97,11 @@ export async function bench(argv: string[]): Promise<void> {
         } catch (e) {
           result.peerError = (e as Error).message.split('\n')[0];
         }
+      }
+      if (values.browser) {
+        log(`${m.name}: in Chromium ...`);
+        const { runBrowserBench } = await import('../bench/browser.ts');
+        result.browser = await runBrowserBench(path, { promptTokens, maxTokens, peers: browserPeers, log });
       }
       if (streams.length) {
         log(`${m.name}: ${streams.join(', ')} concurrent streams ...`);

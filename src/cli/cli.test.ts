@@ -51,6 +51,7 @@ describe('tabserve bench: bad arguments get one line and exit code 2, before any
     ['one generated token', ['--max-tokens', '1'], /--max-tokens must be at least 2/],
     ['unknown peer', ['--peer', 'ollama'], /--peer must be llama.cpp or none/],
     ['bad stream counts', ['--streams', '1,x'], /--streams must be positive integers/],
+    ['unknown browser peer', ['--browser', '--browser-peers', 'cpu,cuda'], /--browser-peers: unknown cuda \(known: cpu, webgpu, or all\)/],
   ])('%s', (_name, args, message) => {
     const r = runCli(['bench', ...args]);
     expect(r.code).toBe(2);

@@ -76,6 +76,11 @@ commands:
       --peer llama.cpp|none         also run llama.cpp (node-llama-cpp) on the same file (default llama.cpp)
       --streams 1,4,16              also measure aggregate throughput of this many concurrent streams
       --stream-tokens N             prompt and generated tokens per concurrent stream (default 32)
+      --browser                     also bench in headless Chromium (the source checkout, dev dependencies):
+                    tabserve in a Worker on WebGPU, then wllama (llama.cpp in wasm) in the same page, on the
+                    same file and an English prompt of about --prompt-tokens tokens
+      --browser-peers LIST          wllama backends for --browser: cpu, webgpu, comma-separated, all, or none
+                    (default cpu,webgpu)
       --record FILE.md              append the report to FILE.md (BENCHMARKS.md)
       --json                        one JSON object instead of the Markdown report
                     Reports TTFT, prefill and decode tokens/s, host ms per decode step (encode + submit + read
