@@ -39,5 +39,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     return; // another part of the table holds this row
   }
   let row = params.w_offset + (id - params.row_lo) * params.row_bytes;
-  y[e] = weight_at(WTYPE, row, i) * params.scale;
+  y[e] = weight_at(WTYPE, row, i, params.n) * params.scale;
 }

@@ -37,13 +37,27 @@ fn u32_at_even(p: u32) -> u32 {
   return (w[p >> 2u] >> 16u) | (w[(p >> 2u) + 1u] << 16u); // the high half of one word, the low half of the next
 }
 
-// Element i of the row starting at byte `row`, for GGML type `t` (ids as ggml.h: 0 F32, 1 F16, 2 Q4_0,
-// 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16). Layouts: src/gguf/quant.ts, kquant.ts.
-fn weight_at(t: u32, row: u32, i: u32) -> f32 {
+// Where a repacked row's blocks start (src/model/repack.ts): after its k / 32 f16 scales, padded to 16 bytes.
+fn repacked_qs(k: u32) -> u32 {
+  return ((k / 32u) * 2u + 15u) & ~15u;
+}
+
+// Element i of the row of k elements starting at byte `row`, for GGML type `t` (ids as ggml.h: 0 F32, 1 F16,
+// 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16), or Q8_0 / Q4_0 rows repacked at
+// upload (1008, 1002). Layouts: src/gguf/quant.ts, kquant.ts, src/model/repack.ts.
+fn weight_at(t: u32, row: u32, i: u32, k: u32) -> f32 {
   switch t {
     case 0u: { return bitcast<f32>(w[(row >> 2u) + i]); }
     case 1u: { return f16_at(row + 2u * i); }
     case 30u: { return bf16_at(row + 2u * i); }
+    case 1008u: { // Q8_0, repacked row: the row's f16 scales (padded to 16 bytes), then its 32-byte int8 blocks
+      return f16_at(row + 2u * (i / 32u)) * i8_at(row + repacked_qs(k) + i);
+    }
+    case 1002u: { // Q4_0, repacked row: scales, then 16-byte blocks; low nibble -> element j, high -> j + 16
+      let j = i % 32u;
+      let q = byte_at(row + repacked_qs(k) + (i / 32u) * 16u + j % 16u);
+      return f16_at(row + 2u * (i / 32u)) * (f32(select(q & 15u, q >> 4u, j >= 16u)) - 8.0);
+    }
     case 8u: { // Q8_0 block: f16 scale, 32 x int8
       let p = row + (i / 32u) * 34u;
       return f16_at(p) * i8_at(p + 2u + i % 32u);

@@ -6,19 +6,21 @@
 // picks TPR from k so that short rows (a 64-wide model's 150k-row lm_head) do not leave most lanes idle, and
 // TT = 8 for prefill (weights read once per 8 tokens), 1 for decode. Groups past 65535 spill into wg.y;
 // groups of TT tokens are wg.z. x is read as vec4s: quantized rows have k and offsets multiples of 4.
-// W is read as raw u32 words through the decoders of ggml_types.wgsl (prepended by the wrapper).
+// W is read as raw u32 words through the decoders of ggml_types.wgsl (prepended by the wrapper); repacked
+// Q8_0 / Q4_0 rows (16-byte aligned blocks) as 16-byte words through w4, a second binding of the same bytes.
 // Split weights: one dispatch per part, writing columns y_offset.. of rows y_stride long.
 
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8): prefill decodes each weight block once for TT tokens
-override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16
+override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16;
+                          // or repacked rows: 1008 Q8_0, 1002 Q4_0 (src/model/repack.ts)
 
 struct Params {
   k: u32,         // row length of W and x, in elements (a multiple of the type's block: 32, or 256 for K-quants)
   n: u32,         // rows of W = outputs per token
   m: u32,         // tokens
-  w_offset: u32,  // start of W in the `w` binding, in bytes (a multiple of 4)
+  w_offset: u32,  // start of W in the `w` binding, in bytes (a multiple of 4; of 16 for repacked rows)
   row_bytes: u32, // bytes per row of W
   x_offset: u32,  // first element of x, in elements
   y_offset: u32,  // column of y that output row 0 goes to, in elements
@@ -29,6 +31,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> w: array<u32>;
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>; // [m][k] f32, read 4 at a time (buffer padded to 16 bytes)
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w, 16 at a time (repacked rows)
 
 var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
 
@@ -71,6 +74,24 @@ fn float_dot(row: u32, blk: u32, xb: u32) -> f32 {
 fn block_w(row: u32, blk: u32) -> array<vec4<f32>, 8> {
   var wv: array<vec4<f32>, 8>;
   switch WTYPE {
+    case 1008u: { // Q8_0, repacked row (src/model/repack.ts): scale blk among the row's scales, then the
+      // block's 32 int8 in two 16-byte words
+      let d = f16_at(row + 2u * blk);
+      let q = (row + repacked_qs(params.k) + 32u * blk) >> 4u;
+      let a = w4[q];
+      let b = w4[q + 1u];
+      wv[0] = d * i8x4(a.x); wv[1] = d * i8x4(a.y); wv[2] = d * i8x4(a.z); wv[3] = d * i8x4(a.w);
+      wv[4] = d * i8x4(b.x); wv[5] = d * i8x4(b.y); wv[6] = d * i8x4(b.z); wv[7] = d * i8x4(b.w);
+    }
+    case 1002u: { // Q4_0, repacked row: the block's 16 nibble bytes in one 16-byte word
+      let d = f16_at(row + 2u * blk);
+      let a = w4[(row + repacked_qs(params.k) + 16u * blk) >> 4u];
+      for (var j = 0u; j < 4u; j++) { // bytes 4j .. 4j+3: elements 4j .. and 16 + 4j ..
+        let nib = bytes4(a[j]);
+        wv[j] = d * vec4<f32>(nib & vec4<u32>(15u)) - 8.0 * d;
+        wv[j + 4u] = d * vec4<f32>(nib >> vec4<u32>(4u)) - 8.0 * d;
+      }
+    }
     case 8u: { // Q8_0: f16 scale, 32 x int8, a word (4 elements) at a time
       let p = row + blk * 34u;
       let d = f16_at(p);

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Gpu } from '../gpu/device.ts';
 import { openTestGpu } from '../gpu/node_testing.ts';
+import { tensorBytes } from '../gguf/ggml.ts';
 import { fileSource } from '../gguf/node_source.ts';
+import { gpuBytes } from '../model/upload.ts';
 import { blobSource, urlSource } from '../gguf/source.ts';
 import { argmax, makeModel, maxAbsDiff, randomPrompt } from '../testing/models.ts';
 import { Engine, type LoadProgress } from './engine.ts';
@@ -212,9 +214,13 @@ describe('loading', () => {
     }
   });
 
-  test('GPU memory is the weights as stored (vectors as f32) + the KV pool + small scratch', async () => {
+  test('GPU memory is the weights as stored (vectors as f32, Q8_0/Q4_0 rows padded to 16 bytes) + the KV pool + small scratch', async () => {
     const { tensors } = await Engine.inspect(await fileSource(path()));
-    const stored = tensors.reduce((s, t) => s + (t.dims.length === 1 ? t.dims[0] * 4 : t.bytes), 0);
+    const stored = tensors.reduce((s, t) => s + gpuBytes(t), 0);
+    const inFile = tensors.reduce((s, t) => s + (t.dims.length === 1 ? t.dims[0] * 4 : t.bytes), 0);
+    const rows = tensors.reduce((s, t) => s + (t.dims.length === 1 ? 0 : t.bytes / tensorBytes(t.type, t.dims[0])), 0);
+    expect(stored - inFile).toBeGreaterThanOrEqual(0);
+    expect(stored - inFile).toBeLessThanOrEqual(14 * rows); // the scales' padding: at most 14 bytes a row
     const m = engine.memory();
     expect(m.weightsBytes).toBeGreaterThanOrEqual(stored);
     expect(m.weightsBytes).toBeLessThanOrEqual(stored + 4 * tensors.length); // only 4-byte padding

@@ -5,7 +5,7 @@
  */
 import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import EMBEDDING_WGSL from '../../shaders/embedding.wgsl?raw';
-import { GgmlType, ggmlTypeName, tensorBytes } from '../gguf/ggml.ts';
+import { weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { WEIGHT_TYPES } from './matmul.ts';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
@@ -14,8 +14,8 @@ import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 export const EMBEDDING_CODE = GGML_TYPES_WGSL + EMBEDDING_WGSL;
 
 export interface EmbeddingArgs {
-  type: GgmlType; // type of the table; any of WEIGHT_TYPES
-  w: Binding; // table rows rowLo .. rowLo+rows-1, each `tensorBytes(type, n)` bytes, starting at byte wOffset
+  type: WeightType; // type of the table; any of WEIGHT_TYPES
+  w: Binding; // table rows rowLo .. rowLo+rows-1, each `weightRowBytes(type, n)` bytes, starting at byte wOffset
   wOffset?: number; // bytes, a multiple of 4
   ids: Binding; // u32 [m] token ids
   y: Binding; // [m][n] f32
@@ -32,10 +32,10 @@ export class EmbeddingKernel extends Kernel {
   }
 
   encode(rec: Recorder, a: EmbeddingArgs): void {
-    if (!WEIGHT_TYPES.includes(a.type)) throw new Error(`embedding: unsupported table type ${ggmlTypeName(a.type)}`);
+    if (!WEIGHT_TYPES.includes(a.type)) throw new Error(`embedding: unsupported table type ${weightTypeName(a.type)}`);
     const wOffset = a.wOffset ?? 0;
     if (wOffset % 4 !== 0) throw new Error(`embedding: table offset ${wOffset} is not a multiple of 4 bytes`);
-    const rowBytes = tensorBytes(a.type, a.n); // throws when n is not a whole number of blocks
+    const rowBytes = weightRowBytes(a.type, a.n); // throws when n is not a whole number of blocks
     const params = new Uint32Array([a.n, a.m, wOffset, rowBytes, a.rowLo ?? 0, a.rows, 0, 0]);
     new Float32Array(params.buffer, 24, 1)[0] = a.scale ?? 1;
     const groups = Math.ceil((a.m * a.n) / this.wg);

@@ -2,7 +2,8 @@
  * The matmul kernel checked against its CPU twin for every weight type, on shapes around the block and
  * workgroup sizes, several tokens, a weight at a non-zero offset, and more rows than one dispatch dimension.
  */
-import { GgmlType, TYPE_LAYOUT, ggmlTypeName } from '../gguf/ggml.ts';
+import { GgmlType, TYPE_LAYOUT } from '../gguf/ggml.ts';
+import { Q4_0_R, Q8_0_R, gpuRows, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
 import { dequantize, quantize } from '../gguf/quant.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
@@ -11,7 +12,7 @@ import { MatmulKernel, WEIGHT_TYPES } from './matmul.ts';
 import { matmulCpu } from './matmul.cpu.ts';
 
 export interface MatmulCase {
-  type: GgmlType;
+  type: WeightType; // repacked types: the GGUF rows are quantized as their source type, then repacked
   m: number; // tokens
   k: number;
   n: number;
@@ -23,7 +24,7 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   const cases: MatmulCase[] = [];
   const rng = mulberry32(seed);
   for (const type of WEIGHT_TYPES) {
-    const blk = TYPE_LAYOUT[type]!.blockElems; // 1 (floats), 32, or 256 (K-quants)
+    const blk = TYPE_LAYOUT[sourceType(type)]!.blockElems; // 1 (floats), 32, or 256 (K-quants)
     const kq = blk === 256;
     cases.push({ type, m: 1, k: Math.max(32, blk), n: 1, offset: 0 });
     // rows not a multiple of the workgroup; for K-quants 3 super-blocks per row, more than one per invocation
@@ -38,7 +39,7 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   // with 64 lanes per row (a wide model's lm_head); most lanes find no block of this short row
   cases.push({ type: GgmlType.Q8_0, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 });
   // prefill: 8 tokens per workgroup, the last group ragged
-  for (const type of [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F32, GgmlType.Q6_K]) cases.push({ type, m: 11, k: 512, n: 37, offset: 32 });
+  for (const type of [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F32, GgmlType.Q6_K, Q8_0_R, Q4_0_R]) cases.push({ type, m: 11, k: 512, n: 37, offset: 32 });
   // the default for k = 32 is one lane per row: 64 rows per workgroup
   cases.push({ type: GgmlType.Q8_0, m: 2, k: 32, n: 70_001, offset: 0 });
   return cases;
@@ -49,19 +50,21 @@ export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed =
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
     const rng = mulberry32(seed * 1000 + i);
-    const wq = quantize(c.type, fillNormal(new Float32Array(c.n * c.k), rng, 1 / Math.sqrt(c.k)));
-    const wbuf = new Uint8Array(c.offset + wq.byteLength);
+    const src = sourceType(c.type);
+    const wq = quantize(src, fillNormal(new Float32Array(c.n * c.k), rng, 1 / Math.sqrt(c.k)));
+    const wg = gpuRows(c.type, wq, c.k, c.n);
+    const wbuf = new Uint8Array(c.offset + wg.byteLength);
     wbuf.fill(0xa5, 0, c.offset); // junk before W: reading it would show
-    wbuf.set(wq, c.offset);
+    wbuf.set(wg, c.offset);
     const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
     const { out, gpuError } = await runCase(device, [wbuf, x], c.m * c.n, (enc, [bw, bx], by) =>
       kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
     );
-    const want = matmulCpu(c.type, wq, x, c.m, c.k, c.n);
+    const want = matmulCpu(src, wq, x, c.m, c.k, c.n);
     // rounding error of a dot product grows with the sum of |terms|
-    const wAbs = dequantize(c.type, wq, c.n * c.k).map(Math.abs);
+    const wAbs = dequantize(src, wq, c.n * c.k).map(Math.abs);
     const scale = matmulCpu(GgmlType.F32, new Uint8Array(wAbs.buffer), x.map(Math.abs), c.m, c.k, c.n);
-    const name = `${ggmlTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}`;
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}`;
     results.push(caseResult(name, compare(out, want, 1e-6, 2e-6, scale), gpuError));
   }
   return results;

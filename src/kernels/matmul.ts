@@ -4,7 +4,8 @@
  */
 import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_WGSL from '../../shaders/matmul.wgsl?raw';
-import { GgmlType, ggmlTypeName, tensorBytes } from '../gguf/ggml.ts';
+import { GgmlType } from '../gguf/ggml.ts';
+import { Q4_0_R, Q8_0_R, isRepacked, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 
@@ -12,15 +13,16 @@ import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 export const MATMUL_CODE = GGML_TYPES_WGSL + MATMUL_WGSL;
 
 /** Weight types the kernels decode (matmul and embedding). */
-export const WEIGHT_TYPES: readonly GgmlType[] = [
+export const WEIGHT_TYPES: readonly WeightType[] = [
   GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
   GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, // K-quants: rows a multiple of 256
+  Q8_0_R, Q4_0_R, // Q8_0 and Q4_0 as uploaded: rows repacked so blocks are 16-byte aligned (src/model/repack.ts)
 ];
 
 export interface MatmulArgs {
-  type: GgmlType; // type of W
+  type: WeightType; // type of W
   w: Binding; // holds W at byte offset wOffset: [n rows][k] in `type`
-  wOffset?: number; // bytes, a multiple of 4 (GGUF aligns tensors to 32)
+  wOffset?: number; // bytes, a multiple of 4 (GGUF aligns tensors to 32); of 16 for repacked rows
   x: Binding; // [.. xOffset + m*k] f32
   xOffset?: number; // elements
   y: Binding; // [m][yStride] f32
@@ -48,10 +50,11 @@ export class MatmulKernel extends Kernel {
   }
 
   encode(rec: Recorder, a: MatmulArgs): void {
-    if (!WEIGHT_TYPES.includes(a.type)) throw new Error(`matmul: unsupported weight type ${ggmlTypeName(a.type)}`);
+    if (!WEIGHT_TYPES.includes(a.type)) throw new Error(`matmul: unsupported weight type ${weightTypeName(a.type)}`);
     const wOffset = a.wOffset ?? 0;
-    if (wOffset % 4 !== 0) throw new Error(`matmul: weight offset ${wOffset} is not a multiple of 4 bytes`);
-    const rowBytes = tensorBytes(a.type, a.k); // throws when k is not a whole number of blocks
+    const align = isRepacked(a.type) ? 16 : 4;
+    if (wOffset % align !== 0) throw new Error(`matmul: weight offset ${wOffset} is not a multiple of ${align} bytes`);
+    const rowBytes = weightRowBytes(a.type, a.k); // throws when k is not a whole number of blocks
     const xBytes = 'buffer' in a.x ? (a.x.size ?? a.x.buffer.size - (a.x.offset ?? 0)) : a.x.size;
     if (xBytes % 16 !== 0) throw new Error(`matmul: x is bound with ${xBytes} bytes, not whole 16-byte words`);
     if (rowBytes % 4 === 0 && (a.xOffset ?? 0) % 4 !== 0) throw new Error(`matmul: x offset ${a.xOffset} of a quantized row is not a multiple of 4`);
@@ -61,6 +64,6 @@ export class MatmulKernel extends Kernel {
     const tt = a.tokensPerGroup ?? (a.m > 1 ? 8 : 1);
     if (!(Number.isInteger(tt) && tt >= 1 && tt <= 8)) throw new Error(`matmul: ${tt} tokens per workgroup`);
     const [gx, gy] = dispatchSize(this.device, Math.ceil(a.n / (this.wg / lanes)));
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y], [gx, gy, Math.ceil(a.m / tt)]);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y, a.w], [gx, gy, Math.ceil(a.m / tt)]);
   }
 }
