@@ -138,7 +138,7 @@ export class Engine {
       for (const t of infos) weights.set(t.name, await uploadTensor(device, file, t, { maxPartBytes, onBytes, signal: o.signal }));
       kv = new KvPool(device, { nLayer: hp.nLayer, nKvHead: hp.nHeadKv, headDim: hp.headDim, pageSize, nPages: plan.nPages });
       const chunk = Math.max(1, Math.min(o.chunkTokens ?? 64, contextTokens));
-      fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, info.isFallbackAdapter);
+      fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, info.isFallbackAdapter, info.isFallbackAdapter && info.pollsToWait);
       await device.queue.onSubmittedWorkDone();
     } catch (e) {
       failure = e;

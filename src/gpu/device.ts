@@ -21,6 +21,11 @@ export interface GpuInfo {
   architecture: string;
   description: string;
   isFallbackAdapter: boolean;
+  /**
+   * Waiting for the GPU polls on this thread: not the browser's navigator.gpu, so Dawn in Node, whose
+   * promises (mapAsync, onSubmittedWorkDone) settle by processing events in a loop on the JS thread.
+   */
+  pollsToWait: boolean;
   f16: boolean; // shader-f16 enabled on the device
   subgroups: boolean;
   maxStorageBufferBindingSize: number; // bytes
@@ -63,6 +68,7 @@ export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu):
       architecture: ai.architecture,
       description: ai.description,
       isFallbackAdapter: (ai as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+      pollsToWait: gpu !== globalThis.navigator?.gpu,
       f16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,

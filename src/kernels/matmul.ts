@@ -19,6 +19,9 @@ export const WEIGHT_TYPES: readonly WeightType[] = [
   Q8_0_R, Q4_0_R, // Q8_0 and Q4_0 as uploaded: rows repacked so blocks are 16-byte aligned (src/model/repack.ts)
 ];
 
+/** The GGUF types of those: what a model file's matrices may be stored in. */
+export const FILE_WEIGHT_TYPES: readonly GgmlType[] = WEIGHT_TYPES.filter((t): t is GgmlType => !isRepacked(t));
+
 export interface MatmulArgs {
   type: WeightType; // type of W
   w: Binding; // holds W at byte offset wOffset: [n rows][k] in `type`

@@ -90,6 +90,7 @@ export class Forward {
     readonly maxPages: number, // page-table row length = pages of the longest sequence
     contextTokens = maxPages * kv.shape.pageSize, // the longest sequence, in tokens (picks phi3's rope factors)
     cpuAdapter = false, // a software adapter (lavapipe, SwiftShader): matmul with one invocation per row
+    private readonly sleepBeforeRead = false, // see waitFor
   ) {
     this.matmul = new MatmulKernel(device, undefined, { cpuAdapter });
     this.rmsNorm = new RmsNormKernel(device);
@@ -163,6 +164,21 @@ export class Forward {
     for (const p of w.parts) {
       this.matmul.encode(rec, { type: w.type, w: p.buf, x, xOffset, y, yOffset: yOffset + p.rowLo, yStride, m, k: w.dims[0], n: p.rows });
     }
+  }
+
+  private readonly waits = new Map<number, number>(); // ms from submit to results of the last run, by tokens
+
+  /**
+   * Maps the read-back buffer once the step is done. With sleepBeforeRead (a software adapter under Dawn in
+   * Node, which waits by polling on this thread) it first sleeps 85% of the last run of as many tokens took:
+   * the polling would take a core from the CPU that runs the shaders. The estimate corrects itself: a run
+   * that ends before the sleep does measures as the sleep, so the next sleep is 15% shorter.
+   */
+  private async waitFor(staging: GPUBuffer, bytes: number, m: number, submitted: number): Promise<void> {
+    const last = this.sleepBeforeRead ? this.waits.get(m) : undefined;
+    if (last) await new Promise((r) => setTimeout(r, last * 0.85));
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    if (this.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
   }
 
   /** Runs and host milliseconds (encode + submit + reading back, not the wait for the GPU), for benchmarks. */
@@ -270,6 +286,7 @@ export class Forward {
     if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
     this.uniforms.flush();
     q.submit([rec.encoder.finish()]);
+    const submitted = performance.now();
     this.timing.runs++;
     this.timing.hostMs += performance.now() - t0;
     if (!staging || !read) {
@@ -278,7 +295,7 @@ export class Forward {
     }
     let t2 = 0;
     try {
-      await staging.mapAsync(GPUMapMode.READ, 0, read.bytes);
+      await this.waitFor(staging, read.bytes, m, submitted);
       t2 = performance.now();
       const words = staging.getMappedRange(0, read.bytes).slice(0);
       if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };

@@ -12,7 +12,7 @@
 import { GgufError } from '../gguf/errors.ts';
 import { TYPE_LAYOUT, ggmlTypeName, tensorBytes } from '../gguf/ggml.ts';
 import type { GgufHeader, TensorInfo } from '../gguf/source.ts';
-import { WEIGHT_TYPES } from '../kernels/matmul.ts';
+import { FILE_WEIGHT_TYPES } from '../kernels/matmul.ts';
 import type { HParams } from './hparams.ts';
 
 export interface TensorSpec {
@@ -103,8 +103,8 @@ export function checkTensors(file: GgufHeader, hp: HParams): TensorInfo[] {
     if (info.dims.length !== srcDims.length || info.dims.some((d, i) => d !== srcDims[i])) {
       throw new GgufError(name, `shape [${info.dims.join(', ')}] does not match the hyperparameters, which imply [${srcDims.join(', ')}]`, srcName);
     }
-    if (!WEIGHT_TYPES.includes(info.type)) {
-      throw new GgufError(name, `unsupported tensor type ${ggmlTypeName(info.type)} (supported: ${WEIGHT_TYPES.map(ggmlTypeName).join(', ')})`, srcName);
+    if (!FILE_WEIGHT_TYPES.includes(info.type)) {
+      throw new GgufError(name, `unsupported tensor type ${ggmlTypeName(info.type)} (supported: ${FILE_WEIGHT_TYPES.map(ggmlTypeName).join(', ')})`, srcName);
     }
     // kernels decode whole blocks per row (and matrices are split into parts by whole rows)
     const block = TYPE_LAYOUT[info.type]?.blockElems ?? 1;
