@@ -32,6 +32,7 @@ describe('bench report', () => {
     expect(lines.find((l) => l.includes('wasm cpu'))).toBe('| wllama | wasm cpu (2 threads) | 2.00 | 500 | 128.0 | 40.00 | 2.00 | 0.25 |');
     expect(lines.find((l) => l.includes('| webgpu: unavailable'))).toBe('| wllama | webgpu: unavailable: no adapter | - | - | - | - | - | - |');
     expect(lines.some((l) => l.includes('google / swiftshader'))).toBe(true);
+    expect(lines.some((l) => l.includes('the same 512-token English prompt'))).toBe(true);
     expect(markdownReport(report({ models: [{ model: 'm', ours, browser: { kind: 'error', message: 'no WebGPU' } }] }))).toContain('failed: no WebGPU');
   });
 

@@ -91,7 +91,7 @@ function browserSection(model: string, b: NonNullable<ModelResult['browser']>): 
   const row = (name: string, backend: string, x: RunFigures) => [name, backend, f(x.loadSeconds, 2), f(x.ttftMs, 0), f(x.prefillTokensPerSecond), f(x.decodeTokensPerSecond, 2)];
   return [
     `In headless Chromium ${b.chromium ?? ''} (WebGPU adapter: ${b.adapter}), ${model}: tabserve in a Worker on WebGPU, wllama in the same page on the`,
-    `same GGUF and prompt (its rates are llama.cpp's own timings). Ratios are tabserve / wllama.`,
+    `same GGUF and the same ${o.promptTokens}-token English prompt (its rates are llama.cpp's own timings). Ratios are tabserve / wllama.`,
     '',
     ...table(
       ['runtime', 'backend', 'load s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'prefill ratio', 'decode ratio'],
