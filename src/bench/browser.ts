@@ -24,20 +24,14 @@ export interface BrowserBenchOptions {
 const MODEL_ROUTE = '/__bench/model.gguf';
 
 /** Serves one file at MODEL_ROUTE: whole (200) or one byte range (206), as a static file server would. */
-export function serveFile(path: string, req: IncomingMessage, res: ServerResponse): void {
+function serveFile(path: string, req: IncomingMessage, res: ServerResponse): void {
   const size = statSync(path).size;
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', 'application/octet-stream');
   const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-  if (req.headers.range && !m) {
-    res.statusCode = 416;
-    res.setHeader('Content-Range', `bytes */${size}`);
-    res.end();
-    return;
-  }
   const start = m ? Number(m[1]) : 0;
   const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
-  if (start > end) {
+  if ((req.headers.range && !m) || start > end) {
     res.statusCode = 416;
     res.setHeader('Content-Range', `bytes */${size}`);
     res.end();

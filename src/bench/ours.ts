@@ -84,7 +84,14 @@ export function textPrompt(tok: Tokenizer, n: number): { text: string; ids: numb
  * `open` gives the model file's bytes (called twice: loading, then listing its tensors). The prompt is
  * random ids, or with `text` English text (textPrompt).
  */
-export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: { promptTokens: number; maxTokens: number; text?: boolean }): Promise<OurFigures> {
+export interface MeasureOptions {
+  promptTokens: number;
+  maxTokens: number;
+  text?: boolean; // an English prompt (textPrompt) instead of random ids
+  onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
+}
+
+export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: MeasureOptions): Promise<OurFigures> {
   const counter = countBuffers(gpu.device);
   try {
     const t0 = performance.now();
@@ -103,6 +110,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const kv = engine.kvStats();
       const kvBytes = 2 * hp.nLayer * kv.totalPages * kvPageBytes(hp.nHeadKv, hp.headDim, kv.pageSize);
       const tokenizer = tokenizerFromGguf(engine.metadata);
+      o.onTokenizer?.(tokenizer);
       const params = samplingParams({ temperature: 0, max_tokens: o.maxTokens, ignore_eos: true });
       const run = async (prompt: number[]) => {
         const times: number[] = [];

@@ -4,8 +4,7 @@
 // an English text prompt (wllama takes no token ids).
 import { openGpu } from '../../gpu/device.ts';
 import { urlSource } from '../../gguf/source.ts';
-import { Engine } from '../../engine/engine.ts';
-import { tokenizerFromGguf, type Tokenizer } from '../../tokenizer/tokenizer.ts';
+import type { Tokenizer } from '../../tokenizer/tokenizer.ts';
 import { measureOurs } from '../ours.ts';
 import type { BenchWorkerReply, BenchWorkerRequest } from './messages.ts';
 
@@ -34,9 +33,9 @@ async function run(r: BenchWorkerRequest): Promise<BenchWorkerReply> {
   try {
     const gpu = await openGpu(navigator.gpu);
     try {
-      const ours = await measureOurs(gpu, () => urlSource(r.url), { promptTokens: r.promptTokens, maxTokens: r.maxTokens, text: true });
-      const tok = tokenizerFromGguf((await Engine.inspect(await urlSource(r.url))).file.metadata);
-      return { kind: 'done', ours, info: gpu.info, banned: notText(tok) };
+      let banned: number[] = [];
+      const ours = await measureOurs(gpu, () => urlSource(r.url), { promptTokens: r.promptTokens, maxTokens: r.maxTokens, text: true, onTokenizer: (tok) => (banned = notText(tok)) });
+      return { kind: 'done', ours, info: gpu.info, banned };
     } finally {
       gpu.device.destroy();
     }
