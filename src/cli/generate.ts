@@ -51,6 +51,7 @@ export async function generate(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       stop: { type: 'string', multiple: true },
       'ignore-eos': { type: 'boolean', default: false },
+      'f32-inputs': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -88,7 +89,7 @@ export async function generate(argv: string[]): Promise<void> {
         ? chatPromptIds(tok, ChatTemplate.fromMetadata(file.metadata), { messages: [{ role: 'user', content: values.prompt! }] }).ids
         : completionPromptIds(tok, values.prompt!));
   const gpu = await openGpu(await nodeGpu());
-  const engine = await Engine.load(gpu, source);
+  const engine = await Engine.load(gpu, source, { int8Dot: !values['f32-inputs'] });
   try {
     const t1 = performance.now();
     const tokens: number[] = [];

@@ -39,6 +39,11 @@ export interface LoadOptions {
   chunkTokens?: number; // prompt tokens per forward chunk (default 64)
   maxBatch?: number; // most sequences in one forward chunk (default 32); the rest wait their turn
   maxRequests?: number; // most generations admitted at once (default 64); more are refused as 'busy'
+  /**
+   * Q8_0 and Q4_0 matmuls quantize their input to 8-bit blocks and take integer dot products, as llama.cpp
+   * does (2-4x faster on a software adapter). Default: where WGSL has dot4I8Packed; false keeps f32 inputs.
+   */
+  int8Dot?: boolean;
 }
 
 export interface ModelHeader {
@@ -138,7 +143,11 @@ export class Engine {
       for (const t of infos) weights.set(t.name, await uploadTensor(device, file, t, { maxPartBytes, onBytes, signal: o.signal }));
       kv = new KvPool(device, { nLayer: hp.nLayer, nKvHead: hp.nHeadKv, headDim: hp.headDim, pageSize, nPages: plan.nPages });
       const chunk = Math.max(1, Math.min(o.chunkTokens ?? 64, contextTokens));
-      fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, info.isFallbackAdapter, info.isFallbackAdapter && info.pollsToWait);
+      fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, {
+        cpuAdapter: info.isFallbackAdapter,
+        sleepBeforeRead: info.isFallbackAdapter && info.pollsToWait,
+        int8Dot: info.int8Dot && (o.int8Dot ?? true),
+      });
       await device.queue.onSubmittedWorkDone();
     } catch (e) {
       failure = e;

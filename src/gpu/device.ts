@@ -28,6 +28,7 @@ export interface GpuInfo {
   pollsToWait: boolean;
   f16: boolean; // shader-f16 enabled on the device
   subgroups: boolean;
+  int8Dot: boolean; // WGSL's packed_4x8_integer_dot_product (dot4I8Packed, pack4xI8)
   maxStorageBufferBindingSize: number; // bytes
   maxBufferSize: number; // bytes
   maxComputeInvocationsPerWorkgroup: number;
@@ -71,6 +72,7 @@ export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu):
       pollsToWait: gpu !== globalThis.navigator?.gpu,
       f16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
+      int8Dot: gpu.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,
       maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,

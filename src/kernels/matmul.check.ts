@@ -45,17 +45,26 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   return cases;
 }
 
+/**
+ * A random matrix of `type` for a case: quantized in the GGUF layout (`file`, what CPU twins read), and the
+ * buffer a kernel binds: `offset` junk bytes (reading them would show), then the rows as uploaded (repacked).
+ */
+export function caseWeights(type: WeightType, n: number, k: number, offset: number, rng: () => number): { file: Uint8Array; buffer: Uint8Array } {
+  const file = quantize(sourceType(type), fillNormal(new Float32Array(n * k), rng, 1 / Math.sqrt(k)));
+  const rows = gpuRows(type, file, k, n);
+  const buffer = new Uint8Array(offset + rows.byteLength);
+  buffer.fill(0xa5, 0, offset);
+  buffer.set(rows, offset);
+  return { file, buffer };
+}
+
 export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed = 1, code?: string): Promise<CaseResult[]> {
   const kernel = new MatmulKernel(device, code);
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
     const rng = mulberry32(seed * 1000 + i);
     const src = sourceType(c.type);
-    const wq = quantize(src, fillNormal(new Float32Array(c.n * c.k), rng, 1 / Math.sqrt(c.k)));
-    const wg = gpuRows(c.type, wq, c.k, c.n);
-    const wbuf = new Uint8Array(c.offset + wg.byteLength);
-    wbuf.fill(0xa5, 0, c.offset); // junk before W: reading it would show
-    wbuf.set(wg, c.offset);
+    const { file: wq, buffer: wbuf } = caseWeights(c.type, c.n, c.k, c.offset, rng);
     const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
     const { out, gpuError } = await runCase(device, [wbuf, x], c.m * c.n, (enc, [bw, bx], by) =>
       kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),

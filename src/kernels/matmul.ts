@@ -62,11 +62,26 @@ export class MatmulKernel extends Kernel {
     if (xBytes % 16 !== 0) throw new Error(`matmul: x is bound with ${xBytes} bytes, not whole 16-byte words`);
     if (rowBytes % 4 === 0 && (a.xOffset ?? 0) % 4 !== 0) throw new Error(`matmul: x offset ${a.xOffset} of a quantized row is not a multiple of 4`);
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, a.yOffset ?? 0, a.yStride ?? a.n]);
-    const lanes = a.lanes ?? (this.o.cpuAdapter ? 1 : Math.min(this.wg, 2 ** Math.ceil(Math.log2(Math.ceil(a.k / 32)))));
-    if (lanes > this.wg || 2 ** Math.round(Math.log2(lanes)) !== lanes) throw new Error(`matmul: ${lanes} lanes per row`);
-    const tt = a.tokensPerGroup ?? (a.m > 1 ? 8 : 1);
-    if (!(Number.isInteger(tt) && tt >= 1 && tt <= 8)) throw new Error(`matmul: ${tt} tokens per workgroup`);
-    const [gx, gy] = dispatchSize(this.device, Math.ceil(a.n / (this.wg / lanes)));
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y, a.w], [gx, gy, Math.ceil(a.m / tt)]);
+    const { lanes, tt, groups } = matmulGrid(this.device, 'matmul', this.wg, !!this.o.cpuAdapter, a);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y, a.w], groups);
   }
+}
+
+/**
+ * Lanes per row, tokens per workgroup and the workgroup grid of a matmul dispatch (matmul.wgsl and
+ * matmul_q8.wgsl share the layout): lanes default to one per row on a CPU adapter, else enough for k's blocks.
+ */
+export function matmulGrid(
+  device: GPUDevice,
+  kernel: string,
+  wg: number,
+  cpuAdapter: boolean,
+  a: { k: number; n: number; m: number; lanes?: number; tokensPerGroup?: number },
+): { lanes: number; tt: number; groups: [number, number, number] } {
+  const lanes = a.lanes ?? (cpuAdapter ? 1 : Math.min(wg, 2 ** Math.ceil(Math.log2(Math.ceil(a.k / 32)))));
+  if (lanes > wg || 2 ** Math.round(Math.log2(lanes)) !== lanes) throw new Error(`${kernel}: ${lanes} lanes per row`);
+  const tt = a.tokensPerGroup ?? (a.m > 1 ? 8 : 1);
+  if (!(Number.isInteger(tt) && tt >= 1 && tt <= 8)) throw new Error(`${kernel}: ${tt} tokens per workgroup`);
+  const [gx, gy] = dispatchSize(device, Math.ceil(a.n / (wg / lanes)));
+  return { lanes, tt, groups: [gx, gy, Math.ceil(a.m / tt)] };
 }

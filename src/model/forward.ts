@@ -25,6 +25,8 @@ import { SplitAttentionKernel } from '../kernels/attention_split.ts';
 import { EmbeddingKernel } from '../kernels/embedding.ts';
 import { KvWriteKernel } from '../kernels/kv_write.ts';
 import { MatmulKernel } from '../kernels/matmul.ts';
+import { MatmulQ8Kernel, Q8_DOT_TYPES } from '../kernels/matmul_q8.ts';
+import { QuantizeQ8Kernel, q8Bytes } from '../kernels/quantize_q8.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
 import { RopeKernel } from '../kernels/rope.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
@@ -51,6 +53,19 @@ export interface TokenMasks {
   bits: Uint32Array;
 }
 
+/** How the forward runs on its adapter. */
+export interface ForwardOptions {
+  cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row
+  sleepBeforeRead?: boolean; // see Forward.waitFor
+  int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 matmuls quantize x to 8 bits and take integer dots
+}
+
+/** A matmul input: f32 rows, and whether the Q8 scratch (xq, xd) holds them quantized right now. */
+interface Input {
+  f: GPUBuffer;
+  q: boolean;
+}
+
 export interface ForwardResult {
   logits: Float32Array[]; // [logitRows.length][V], empty when topk was asked for
   topk: TopkRow[]; // [logitRows.length] when topk was asked for
@@ -58,6 +73,8 @@ export interface ForwardResult {
 
 export class Forward {
   private readonly matmul: MatmulKernel;
+  private readonly matmulQ8?: MatmulQ8Kernel; // with int8Dot
+  private readonly quantize: QuantizeQ8Kernel;
   private readonly rmsNorm: RmsNormKernel;
   private readonly embedding: EmbeddingKernel;
   private readonly rope: RopeKernel;
@@ -71,7 +88,7 @@ export class Forward {
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd', GPUBuffer>;
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
@@ -89,10 +106,12 @@ export class Forward {
     readonly chunkTokens: number, // the most tokens one chunk may hold
     readonly maxPages: number, // page-table row length = pages of the longest sequence
     contextTokens = maxPages * kv.shape.pageSize, // the longest sequence, in tokens (picks phi3's rope factors)
-    cpuAdapter = false, // a software adapter (lavapipe, SwiftShader): matmul with one invocation per row
-    private readonly sleepBeforeRead = false, // see waitFor
+    private readonly opts: ForwardOptions = {},
   ) {
+    const cpuAdapter = !!opts.cpuAdapter;
     this.matmul = new MatmulKernel(device, undefined, { cpuAdapter });
+    if (opts.int8Dot) this.matmulQ8 = new MatmulQ8Kernel(device, undefined, { cpuAdapter });
+    this.quantize = new QuantizeQ8Kernel(device);
     this.rmsNorm = new RmsNormKernel(device);
     this.embedding = new EmbeddingKernel(device);
     this.rope = new RopeKernel(device);
@@ -129,6 +148,9 @@ export class Forward {
       post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // a block's output, post-normed, before its residual add
       partO: f32(this.splitTokens * nHead * splits * hd, 'attention.partO'),
       partMl: f32(this.splitTokens * nHead * splits * 2, 'attention.partMl'),
+      // a matmul input quantized (matmul_q8): the widest input row, for the chunk's tokens
+      xq: this.storage(opts.int8Dot ? q8Bytes(c * Math.max(e, nHead * hd, nFf)).q : 16, 'x.q8'),
+      xd: this.storage(opts.int8Dot ? q8Bytes(c * Math.max(e, nHead * hd, nFf)).d : 16, 'x.q8.d'),
     };
     this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
     const factors = ropeFactorsTensor(hp, contextTokens);
@@ -159,10 +181,23 @@ export class Forward {
     return this.t(name).parts[0].buf;
   }
 
+  /**
+   * Rows of a matmul input just written to x: with int8Dot, quantized into the Q8 scratch when any of the
+   * weights that will read them takes integer dots. Valid until the next input is prepared.
+   */
+  private input(rec: Recorder, x: GPUBuffer, rows: number, k: number, weights: GpuTensor[]): Input {
+    const q = !!this.matmulQ8 && weights.some((w) => Q8_DOT_TYPES.includes(w.type));
+    if (q) this.quantize.encode(rec, { x, xq: this.buf.xq, xd: this.buf.xd, count: rows * k });
+    return { f: x, q };
+  }
+
   /** y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight. */
-  private mm(rec: Recorder, w: GpuTensor, x: GPUBuffer, y: GPUBuffer, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1]): void {
+  private mm(rec: Recorder, w: GpuTensor, x: Input, y: GPUBuffer, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1]): void {
+    const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
-      this.matmul.encode(rec, { type: w.type, w: p.buf, x, xOffset, y, yOffset: yOffset + p.rowLo, yStride, m, k: w.dims[0], n: p.rows });
+      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, m, k: w.dims[0], n: p.rows };
+      if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
+      else this.matmul.encode(rec, { ...a, x: x.f });
     }
   }
 
@@ -175,10 +210,10 @@ export class Forward {
    * that ends before the sleep does measures as the sleep, so the next sleep is 15% shorter.
    */
   private async waitFor(staging: GPUBuffer, bytes: number, m: number, submitted: number): Promise<void> {
-    const last = this.sleepBeforeRead ? this.waits.get(m) : undefined;
+    const last = this.opts.sleepBeforeRead ? this.waits.get(m) : undefined;
     if (last) await new Promise((r) => setTimeout(r, last * 0.85));
     await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-    if (this.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
+    if (this.opts.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
   }
 
   /** Runs and host milliseconds (encode + submit + reading back, not the wait for the GPU), for benchmarks. */
@@ -214,9 +249,11 @@ export class Forward {
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
       this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'attn_norm.weight'), y: B.h, rows: m, n: e, eps });
-      this.mm(rec, this.t(p + 'attn_q.weight'), B.h, B.q, m);
-      this.mm(rec, this.t(p + 'attn_k.weight'), B.h, B.k, m);
-      this.mm(rec, this.t(p + 'attn_v.weight'), B.h, B.v, m);
+      const [wq, wk, wv] = ['attn_q', 'attn_k', 'attn_v'].map((n) => this.t(`${p}${n}.weight`));
+      const hIn = this.input(rec, B.h, m, e, [wq, wk, wv]);
+      this.mm(rec, wq, hIn, B.q, m);
+      this.mm(rec, wk, hIn, B.k, m);
+      this.mm(rec, wv, hIn, B.v, m);
       if (this.hp.qkvBias) {
         this.add.encode(rec, { y: B.q, b: this.vec(p + 'attn_q.bias'), count: m * nHead * hd, period: nHead * hd });
         this.add.encode(rec, { y: B.k, b: this.vec(p + 'attn_k.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
@@ -239,20 +276,24 @@ export class Forward {
       const attArgs = { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut };
       if (this.splitTokens) this.splitAttention.encode(rec, { ...attArgs, splits, groupTokens: this.splitTokens, partO: B.partO, partMl: B.partMl });
       else this.attention.encode(rec, attArgs);
-      this.mm(rec, this.t(p + 'attn_output.weight'), attOut, B.h, m);
+      const wo = this.t(p + 'attn_output.weight');
+      this.mm(rec, wo, this.input(rec, attOut, m, nHead * hd, [wo]), B.h, m);
       this.residual(rec, p + 'post_attention_norm.weight', m);
       this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'ffn_norm.weight'), y: B.h, rows: m, n: e, eps });
-      this.mm(rec, this.t(p + 'ffn_gate.weight'), B.h, B.g, m);
-      this.mm(rec, this.t(p + 'ffn_up.weight'), B.h, B.u, m);
+      const [wg, wu, wd] = ['ffn_gate', 'ffn_up', 'ffn_down'].map((n) => this.t(`${p}${n}.weight`));
+      const fIn = this.input(rec, B.h, m, e, [wg, wu]);
+      this.mm(rec, wg, fIn, B.g, m);
+      this.mm(rec, wu, fIn, B.u, m);
       this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf, act: this.hp.act });
-      this.mm(rec, this.t(p + 'ffn_down.weight'), B.g, B.h, m);
+      this.mm(rec, wd, this.input(rec, B.g, m, this.hp.nFf, [wd]), B.h, m);
       this.residual(rec, p + 'post_ffw_norm.weight', m);
     }
     this.rmsNorm.encode(rec, { x: B.x, w: this.vec('output_norm.weight'), y: B.h, rows: m, n: e, eps });
     const rows = c.logitRows;
     const consecutive = rows.every((r, i) => r === rows[0] + i);
-    if (nOut && consecutive) this.mm(rec, this.out, B.h, this.logits, nOut, rows[0] * e, 0, nVocab);
-    else rows.forEach((r, i) => this.mm(rec, this.out, B.h, this.logits!, 1, r * e, i * nVocab, nVocab));
+    const oIn = nOut ? this.input(rec, B.h, m, e, [this.out]) : { f: B.h, q: false };
+    if (nOut && consecutive) this.mm(rec, this.out, oIn, this.logits, nOut, rows[0] * e, 0, nVocab);
+    else rows.forEach((r, i) => this.mm(rec, this.out, oIn, this.logits!, 1, r * e, i * nVocab, nVocab));
     if (nOut && this.hp.finalSoftcap > 0) this.softcap.encode(rec, { y: this.logits, count: nOut * nVocab, cap: this.hp.finalSoftcap });
 
     this.lastRows = nOut;

@@ -10,6 +10,8 @@
 import { openGgufFile, readTensorF32, type GgufFile } from '../gguf/node_file.ts';
 import { GgufError } from '../gguf/errors.ts';
 import { layerRope, readHParams, ropeFactorsTensor, type HParams } from '../model/hparams.ts';
+import { GgmlType } from '../gguf/ggml.ts';
+import { quantizeQ8Cpu } from '../kernels/quantize_q8.cpu.ts';
 import { matvec, rmsNorm, rope } from './cpu_ops.ts';
 
 export type Weights = Map<string, Float32Array>;
@@ -22,6 +24,17 @@ const cap = (v: number, c: number) => (c > 0 ? c * Math.tanh(v / c) : v);
 export interface CpuLoadOptions {
   /** The longest sequence the pass is used for (picks phi3's short or long rope factors); default min(nCtx, 4096). */
   contextTokens?: number;
+  /**
+   * Quantize the input of Q8_0 and Q4_0 matrices to 8-bit blocks first (quantize_q8.cpu.ts), as the GPU's
+   * integer-dot matmul (GpuInfo.int8Dot) and llama.cpp do; default false: every matmul in fp32.
+   */
+  q8Activations?: boolean;
+}
+
+/** x with each 32-element block replaced by d * q, its 8-bit quantization. */
+function q8Round(x: Float32Array): Float32Array {
+  const b = quantizeQ8Cpu(x);
+  return x.map((_, i) => b.q[i] * b.d[i >> 5]);
 }
 
 export class CpuModel {
@@ -29,6 +42,7 @@ export class CpuModel {
     readonly hp: HParams,
     private readonly w: Weights,
     private readonly ropeFactors?: Float32Array,
+    private readonly q8Inputs: ReadonlySet<string> = new Set(), // matrices whose input is quantized first
   ) {}
 
   static async load(path: string, o: CpuLoadOptions = {}): Promise<CpuModel> {
@@ -63,7 +77,21 @@ export class CpuModel {
       }
     }
     const contextTokens = o.contextTokens ?? Math.min(hp.nCtx, 4096);
-    return new CpuModel(hp, w, w.get(ropeFactorsTensor(hp, contextTokens)));
+    const q8 = new Set<string>();
+    if (o.q8Activations) {
+      const typeOf = (n: string) => file.tensors.get(n)?.type;
+      const fusedFrom = (n: string) => n.replace(/attn_[qkv]\.weight$/, 'attn_qkv.weight').replace(/ffn_gate\.weight$/, 'ffn_up.weight');
+      for (const n of w.keys()) {
+        const t = typeOf(n) ?? typeOf(fusedFrom(n)) ?? (n === 'output.weight' ? typeOf('token_embd.weight') : undefined);
+        if (t === GgmlType.Q8_0 || t === GgmlType.Q4_0) q8.add(n);
+      }
+    }
+    return new CpuModel(hp, w, w.get(ropeFactorsTensor(hp, contextTokens)), q8);
+  }
+
+  /** y = x W^T (+ b) for the matrix `name`, its input quantized first where the options ask for it. */
+  private mv(name: string, x: Float32Array, out: number, bias?: Float32Array): Float32Array {
+    return matvec(this.t(name), this.q8Inputs.has(name) ? q8Round(x) : x, out, bias);
   }
 
   private t(name: string): Float32Array {
@@ -96,9 +124,9 @@ export class CpuModel {
           for (let i = 0; i < nEmbd; i++) x[i] += o[i];
         };
         const h = rmsNorm(x, this.t(p + 'attn_norm.weight'), eps);
-        let q = matvec(this.t(p + 'attn_q.weight'), h, nHead * hd, bias('attn_q.bias'));
-        let k = matvec(this.t(p + 'attn_k.weight'), h, nHeadKv * hd, bias('attn_k.bias'));
-        const v = matvec(this.t(p + 'attn_v.weight'), h, nHeadKv * hd, bias('attn_v.bias'));
+        let q = this.mv(p + 'attn_q.weight', h, nHead * hd, bias('attn_q.bias'));
+        let k = this.mv(p + 'attn_k.weight', h, nHeadKv * hd, bias('attn_k.bias'));
+        const v = this.mv(p + 'attn_v.weight', h, nHeadKv * hd, bias('attn_v.bias'));
         if (hp.qkNorm) {
           q = rmsNorm(q, this.t(p + 'attn_q_norm.weight'), eps, hd);
           k = rmsNorm(k, this.t(p + 'attn_k_norm.weight'), eps, hd);
@@ -129,15 +157,15 @@ export class CpuModel {
             for (let i = 0; i < hd; i++) att[head * hd + i] += pw * vCache[l][s][kvh * hd + i];
           }
         }
-        residual(matvec(this.t(p + 'attn_output.weight'), att, nEmbd), 'post_attention_norm.weight');
+        residual(this.mv(p + 'attn_output.weight', att, nEmbd), 'post_attention_norm.weight');
         const h2 = rmsNorm(x, this.t(p + 'ffn_norm.weight'), eps);
-        const g = matvec(this.t(p + 'ffn_gate.weight'), h2, hp.nFf);
-        const u = matvec(this.t(p + 'ffn_up.weight'), h2, hp.nFf);
+        const g = this.mv(p + 'ffn_gate.weight', h2, hp.nFf);
+        const u = this.mv(p + 'ffn_up.weight', h2, hp.nFf);
         for (let i = 0; i < g.length; i++) g[i] = act(g[i]) * u[i];
-        residual(matvec(this.t(p + 'ffn_down.weight'), g, nEmbd), 'post_ffw_norm.weight');
+        residual(this.mv(p + 'ffn_down.weight', g, nEmbd), 'post_ffw_norm.weight');
       }
       const xf = rmsNorm(x, this.t('output_norm.weight'), eps);
-      logits.push(matvec(this.t('output.weight'), xf, nVocab).map((z) => cap(z, hp.finalSoftcap)));
+      logits.push(this.mv('output.weight', xf, nVocab).map((z) => cap(z, hp.finalSoftcap)));
     }
     return logits;
   }

@@ -1,0 +1,102 @@
+// y = x W^T with integer dot products, for Q8_0 and Q4_0 weights in repacked rows (src/model/repack.ts) and
+// x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
+//   y[t, o] = sum over blocks b of  dw[o, b] * dx[t, b] * sum_i n[o, b, i] q[t, b, i]   (Q8_0: n = the int8)
+//   Q4_0: n = nibble - 8, so the integer sum is  sum_i nibble_i q_i - 8 * sumq[t, b]
+// Four int8 products a word through dot4I8Packed: 8 per 32-element block instead of 32 conversions and
+// multiplies of floats. Structure as matmul.wgsl: WG / TPR rows per workgroup, TPR lanes of a row striding
+// over its blocks, TT tokens per workgroup (prefill) sharing each weight block, a shared-memory reduction;
+// each token's sum runs over the blocks in the same order whatever TT is (batched = alone, bitwise).
+// xq: [tokens][k / 4] u32 (four int8 each); xd: [tokens][k / 32] (d, sumq). Groups past 65535 spill into
+// wg.y; groups of TT tokens are wg.z. Split weights: one dispatch per part (y_offset, y_stride).
+
+override WG: u32 = 64;  // invocations per workgroup, a power of two
+override TPR: u32 = 64; // invocations per output row, a power of two <= WG
+override TT: u32 = 1;   // tokens per workgroup (1..8)
+override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows
+
+struct Params {
+  k: u32,         // row length of W and x, in elements (a multiple of 32)
+  n: u32,         // rows of W = outputs per token
+  m: u32,         // tokens
+  w_offset: u32,  // start of W in the `w` binding, in bytes (a multiple of 16)
+  row_bytes: u32, // bytes per row of W
+  x_offset: u32,  // first element of x, in elements (a multiple of 32)
+  y_offset: u32,  // column of y that output row 0 goes to, in elements
+  y_stride: u32,  // elements per token row of y (>= y_offset + n)
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> w: array<u32>; // the weight scales (f16), through f16_at
+@group(0) @binding(2) var<storage, read> xq: array<vec4<u32>>; // 16 int8 of x per word
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w: the weight blocks
+@group(0) @binding(5) var<storage, read> xd: array<vec2<f32>>; // (d, sumq) per block of x
+
+var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let j = lid % TPR; // lane within the row
+  let o = (wg.x + wg.y * nwg.x) * (WG / TPR) + lid / TPR; // output row
+  let t0 = wg.z * TT; // first of this workgroup's tokens
+  let nt = min(TT, params.m - t0);
+  let nb = params.k / 32u; // blocks per row
+  var s: array<f32, 8>; // s[tt]: partial sum of token t0 + tt
+  if (o < params.n) { // no early return: every invocation must reach the barriers
+    let row = params.w_offset + o * params.row_bytes;
+    let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words
+    let xb = params.x_offset / 32u + t0 * nb; // token t0's first block of x
+    for (var blk = j; blk < nb; blk += TPR) {
+      let dw = f16_at(row + 2u * blk);
+      var lo: vec4<u32>; // Q8_0: int8 0..15; Q4_0: the low nibbles, elements 0..15, as bytes 0..15
+      var hi: vec4<u32>; // Q8_0: int8 16..31; Q4_0: the high nibbles, elements 16..31
+      if (WTYPE == 1008u) {
+        lo = w4[qs + 2u * blk];
+        hi = w4[qs + 2u * blk + 1u];
+      } else {
+        let p = w4[qs + blk];
+        lo = p & vec4<u32>(0x0f0f0f0fu);
+        hi = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);
+      }
+      for (var tt = 0u; tt < nt; tt++) {
+        let xi = xb + tt * nb + blk;
+        let a = xq[2u * xi];
+        let b = xq[2u * xi + 1u];
+        var isum = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w)
+                 + dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w);
+        let dx = xd[xi];
+        if (WTYPE == 1002u) {
+          isum -= 8 * i32(dx.y);
+        }
+        s[tt] += dw * dx.x * f32(isum);
+      }
+    }
+  }
+  if (TPR == 1u) { // a row per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
+    if (o < params.n) {
+      for (var tt = 0u; tt < nt; tt++) {
+        y[(t0 + tt) * params.y_stride + params.y_offset + o] = s[tt];
+      }
+    }
+    return;
+  }
+  for (var tt = 0u; tt < nt; tt++) { // nt is uniform across the workgroup
+    partial[tt * WG + lid] = s[tt];
+  }
+  workgroupBarrier();
+  for (var stride = TPR / 2u; stride > 0u; stride /= 2u) {
+    if (j < stride) { // lanes of one row sit together: lid + stride stays in the row
+      for (var tt = 0u; tt < nt; tt++) {
+        partial[tt * WG + lid] += partial[tt * WG + lid + stride];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (j == 0u && o < params.n) {
+    for (var tt = 0u; tt < nt; tt++) {
+      y[(t0 + tt) * params.y_stride + params.y_offset + o] = partial[tt * WG + lid];
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The integer-dot matmul checked against its CPU twin: Q8_0 and Q4_0 weights quantized in the GGUF layout
+ * and repacked by the upload's own code, x quantized by the CPU twin of quantize_q8 (so this checks the
+ * kernel alone), on shapes around the block and workgroup sizes, prefill groups, one lane per row (the CPU
+ * adapter's layout, which skips the reduction), x read from a later token (logit rows), y written into a
+ * wider row, and more workgroups than one dispatch dimension holds.
+ * Tolerance: 1e-6 + 2e-6 * sum of |block terms|: the integer sums are exact, the f32 sum over blocks is not.
+ */
+import { Q4_0_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
+import { caseWeights } from './matmul.check.ts';
+import { fillNormal, mulberry32 } from '../util/rng.ts';
+import { caseResult, runCase, type CaseResult } from './check.ts';
+import { compare } from './compare.ts';
+import { MatmulQ8Kernel } from './matmul_q8.ts';
+import { matmulQ8Cpu } from './matmul_q8.cpu.ts';
+import { packQ8, quantizeQ8Cpu } from './quantize_q8.cpu.ts';
+
+export interface MatmulQ8Case {
+  type: WeightType; // Q8_0_R or Q4_0_R
+  m: number; // tokens
+  k: number;
+  n: number;
+  offset: number; // bytes of other data before W in its buffer (a multiple of 32)
+  lanes?: number; // invocations per output row; default: the kernel's choice for k
+  skip?: number; // tokens of x before the first one multiplied (xOffset = skip * k)
+  pad?: number; // y rows are n + 2 * pad long, W's outputs at columns pad ..
+}
+
+export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
+  const cases: MatmulQ8Case[] = [];
+  const rng = mulberry32(seed);
+  for (const type of [Q8_0_R, Q4_0_R]) {
+    cases.push({ type, m: 1, k: 32, n: 1, offset: 0 });
+    cases.push({ type, m: 3, k: 96, n: 67, offset: 64 });
+    cases.push({ type, m: 2, k: 4096, n: 5, offset: 32 });
+    cases.push({ type, m: 11, k: 512, n: 37, offset: 32 }); // prefill: 8 tokens per workgroup, the last group ragged
+    cases.push({ type, m: 1, k: 576, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
+    cases.push({ type, m: 9, k: 160, n: 70, offset: 0, lanes: 1 });
+    cases.push({ type, m: 2, k: 64, n: 40, offset: 0, skip: 3, pad: 5 }); // logit rows of a later token
+    for (let i = 0; i < random; i++) {
+      cases.push({ type, m: 1 + Math.floor(rng() * 4), k: 32 * (1 + Math.floor(rng() * 40)), n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
+    }
+  }
+  cases.push({ type: Q8_0_R, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 }); // the wg.y spill
+  return cases;
+}
+
+export async function checkMatmulQ8(device: GPUDevice, cases: MatmulQ8Case[], seed = 1, code?: string): Promise<CaseResult[]> {
+  const kernel = new MatmulQ8Kernel(device, code);
+  const results: CaseResult[] = [];
+  for (const [i, c] of cases.entries()) {
+    const rng = mulberry32(seed * 1000 + i);
+    const src = sourceType(c.type);
+    const { file: wq, buffer: wbuf } = caseWeights(c.type, c.n, c.k, c.offset, rng);
+    const skip = c.skip ?? 0;
+    const pad = c.pad ?? 0;
+    const x = fillNormal(new Float32Array((skip + c.m) * c.k), rng, 2);
+    const xq = quantizeQ8Cpu(x);
+    const packed = packQ8(xq);
+    const stride = c.n + 2 * pad;
+    const { out, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd], c.m * stride, (rec, [bw, bq, bd], by) =>
+      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
+    );
+    const mine = { q: xq.q.subarray(skip * c.k), d: xq.d.subarray(skip * (c.k / 32)), sum: xq.sum.subarray(skip * (c.k / 32)) };
+    const want = matmulQ8Cpu(src, wq, mine, c.m, c.k, c.n);
+    const got = new Float32Array(c.m * c.n);
+    for (let t = 0; t < c.m; t++) got.set(out.subarray(t * stride + pad, t * stride + pad + c.n), t * c.n);
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}`;
+    results.push(caseResult(name, compare(got, want.y, 1e-6, 2e-6, want.abs), gpuError));
+  }
+  return results;
+}

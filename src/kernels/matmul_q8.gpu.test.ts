@@ -1,0 +1,27 @@
+import { kernelSuite } from './suite.ts';
+import { Q4_0_R, Q8_0_R, type WeightType } from '../model/repack.ts';
+import { checkMatmulQ8, matmulQ8Cases } from './matmul_q8.check.ts';
+import { MATMUL_Q8_CODE } from './matmul_q8.ts';
+
+const all = matmulQ8Cases(31, 1);
+const typeCases = (t: WeightType) => all.filter((c) => c.type === t && c.n < 1000);
+const oneLane = all.filter((c) => c.lanes === 1);
+const prefill = all.filter((c) => c.m > 8);
+kernelSuite('matmul_q8', {
+  code: MATMUL_Q8_CODE,
+  cases: matmulQ8Cases(31),
+  seed: 31,
+  check: checkMatmulQ8,
+  mutations: [
+    ['Q8_0: the second half of a block skipped', typeCases(Q8_0_R), 'hi = w4[qs + 2u * blk + 1u];', 'hi = w4[qs + 2u * blk];'],
+    ['Q4_0: nibbles swapped', typeCases(Q4_0_R), 'lo = p & vec4<u32>(0x0f0f0f0fu);', 'lo = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);'],
+    ['Q4_0: the -8 offset dropped', typeCases(Q4_0_R), 'isum -= 8 * i32(dx.y);', 'isum -= 0;'],
+    ['x scale ignored', typeCases(Q8_0_R), 's[tt] += dw * dx.x * f32(isum);', 's[tt] += dw * f32(isum);'],
+    ['one word of x paired with the wrong weights', typeCases(Q8_0_R), 'dot4I8Packed(hi.w, b.w)', 'dot4I8Packed(hi.w, b.z)'],
+    ['blocks read right after the scales, unpadded', typeCases(Q8_0_R), 'return ((k / 32u) * 2u + 15u) & ~15u;', 'return (k / 32u) * 2u;'],
+    ['x offset ignored', all.filter((c) => c.skip), 'let xb = params.x_offset / 32u + t0 * nb;', 'let xb = t0 * nb;'],
+    ['prefill groups read the first token\'s x for all', prefill, 'let xi = xb + tt * nb + blk;', 'let xi = xb + blk;'],
+    ['one lane per row: every token written to the first', oneLane, 'y[(t0 + tt) * params.y_stride + params.y_offset + o] = s[tt];', 'y[t0 * params.y_stride + params.y_offset + o] = s[tt];'],
+    ['rows after the first of a workgroup not reduced', typeCases(Q8_0_R).filter((c) => c.lanes !== 1), 'if (j < stride)', 'if (lid < stride)'],
+  ],
+});

@@ -1,0 +1,57 @@
+/**
+ * y = x W^T with integer dot products (shaders/matmul_q8.wgsl) for Q8_0 and Q4_0 weights in repacked rows,
+ * x quantized to 8-bit blocks first (quantize_q8.ts). Used where the WGSL language feature
+ * packed_4x8_integer_dot_product exists (GpuInfo.int8Dot); CPU twin: matmul_q8.cpu.ts.
+ */
+import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
+import MATMUL_Q8_WGSL from '../../shaders/matmul_q8.wgsl?raw';
+import { Q4_0_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
+import { Kernel } from './pipelines.ts';
+import { matmulGrid } from './matmul.ts';
+import type { Binding, Recorder } from './runtime.ts';
+
+/** The whole shader module: the type decoders (f16_at, repacked_qs), then the kernel. */
+export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_Q8_WGSL;
+
+/** Weight types this kernel takes. */
+export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R];
+
+export interface MatmulQ8Args {
+  type: WeightType; // Q8_0_R or Q4_0_R
+  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked
+  wOffset?: number; // bytes, a multiple of 16
+  xq: Binding; // [.. (xOffset + m*k) / 4] u32: x quantized (quantize_q8)
+  xd: Binding; // [.. (xOffset + m*k) / 32] (d, sumq)
+  xOffset?: number; // elements, a multiple of 32
+  y: Binding; // [m][yStride] f32
+  yOffset?: number; // column written by W's row 0, in elements
+  yStride?: number; // elements per token row of y; default n
+  m: number; // tokens
+  k: number; // inputs per row, a multiple of 32
+  n: number; // rows of W
+  lanes?: number; // invocations per output row (a power of two <= 64); default: as MatmulKernel
+  tokensPerGroup?: number; // tokens per workgroup, 1..8 (default 8 when m > 1, else 1)
+}
+
+export class MatmulQ8Kernel extends Kernel {
+  /** `cpuAdapter`: one invocation per row, as MatmulKernel on a software adapter (see there). */
+  constructor(
+    device: GPUDevice,
+    code: string = MATMUL_Q8_CODE,
+    private readonly o: { cpuAdapter?: boolean } = {},
+  ) {
+    super(device, 'matmul_q8', code, 64);
+  }
+
+  encode(rec: Recorder, a: MatmulQ8Args): void {
+    if (!Q8_DOT_TYPES.includes(a.type)) throw new Error(`matmul_q8: unsupported weight type ${weightTypeName(a.type)}`);
+    const wOffset = a.wOffset ?? 0;
+    if (wOffset % 16 !== 0) throw new Error(`matmul_q8: weight offset ${wOffset} is not a multiple of 16 bytes`);
+    const xOffset = a.xOffset ?? 0;
+    if (xOffset % 32 !== 0) throw new Error(`matmul_q8: x offset ${xOffset} is not a multiple of 32 elements`);
+    const rowBytes = weightRowBytes(a.type, a.k); // throws when k is not a whole number of blocks
+    const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, xOffset, a.yOffset ?? 0, a.yStride ?? a.n]);
+    const { lanes, tt, groups } = matmulGrid(this.device, 'matmul_q8', this.wg, !!this.o.cpuAdapter, a);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
+  }
+}
