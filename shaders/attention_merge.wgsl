@@ -5,9 +5,13 @@
 // part_o: [m][nHead][splits][hd] f32, part_ml: [m][nHead][splits][2] f32 (mx, l) of tokens t0 .. t0 + m;
 // pos: u32 [all tokens]; out: [all tokens][nHead][hd] f32. One workgroup per (token, head) (past 65535 they spill into wg.y); each
 // invocation finds M and the denominator itself (a few splits), then writes dimensions lid, lid + WG, ..
+// QUANT: the output is also quantized for the integer-dot matmul (the output projection) by q8_block
+// (q8_block.wgsl, prepended by the wrapper), each head's 32-element blocks by its workgroup (hd % 32 = 0):
+// xq: [all tokens][nHead * hd / 4] u32, xd: [all tokens][nHead * hd / 32].
 
 override WG: u32 = 64; // invocations per workgroup
 const C: u32 = 128u;    // keys per split (as attention_split.wgsl)
+override QUANT: bool = false; // also write the output quantized
 
 struct Params {
   m: u32,      // tokens of this dispatch
@@ -25,6 +29,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> part_ml: array<f32>;
 @group(0) @binding(3) var<storage, read> pos: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read_write> xq: array<u32>;
+@group(0) @binding(6) var<storage, read_write> xd: array<vec2<f32>>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
@@ -55,5 +61,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
       o += exp(part_ml[(base + s) * 2u] - big) * part_o[(base + s) * params.hd + d];
     }
     out[idx * params.hd + d] = o * inv;
+  }
+  if (!QUANT) {
+    return;
+  }
+  storageBarrier(); // a block's values were written by other invocations
+  for (var blk = lid; blk < params.hd / 32u; blk += WG) {
+    let p = idx * params.hd + 32u * blk; // the block's first element
+    var v: array<vec4<f32>, 8>;
+    for (var j = 0u; j < 8u; j++) {
+      v[j] = vec4<f32>(out[p + 4u * j], out[p + 4u * j + 1u], out[p + 4u * j + 2u], out[p + 4u * j + 3u]);
+    }
+    q8_store(p, v);
   }
 }

@@ -16,7 +16,9 @@
 
 override WG: u32 = 64; // invocations per workgroup
 const C: u32 = 128u;    // keys per split
-const MAX_G: u32 = 8u;  // query heads per kv head
+const MAX_G: u32 = 8u;  // most query heads per kv head
+override G: u32 = 1u;   // query heads per kv head (n_head / n_kv_head, <= MAX_G): a pipeline constant, so the
+                        // loops over heads have a fixed count and their arrays can stay in registers
 
 struct Params {
   m: u32,         // tokens in the batch
@@ -53,7 +55,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let g = wg.y;
   let tl = wg.z; // token within the dispatch (its rows of part_o, part_ml)
   let t = params.t0 + tl;
-  let group = params.n_head / params.n_kv_head;
+  let group = G;
   let hd4 = params.hd / 4u;
   let n_keys = pos[t] + 1u;
   let first = select(0u, n_keys - params.window, params.window > 0u && n_keys > params.window);

@@ -7,6 +7,8 @@
 import { mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
+import { compareQ8 } from './quantize_q8.check.ts';
+import { q8Bytes } from './quantize_q8.ts';
 import { attentionRef } from './attention.cpu.ts';
 import { ATTENTION_ATOL, ATTENTION_RTOL, attentionCaseName, attentionCases, attentionInputs, type AttentionCase } from './attention.check.ts';
 import { SPLIT_KEYS, SPLIT_MAX_GROUP, SplitAttentionKernel, type SplitAttentionCode } from './attention_split.ts';
@@ -37,11 +39,25 @@ export async function checkAttentionSplit(device: GPUDevice, cases: AttentionCas
     const groupTokens = 1 + (i % 3) * 2; // 1, 3, 5 tokens per dispatch: the scratch then holds only those
     const partO = new Float32Array(groupTokens * c.nHead * splits * c.hd).fill(Number.NaN); // unwritten splits must stay unread
     const partMl = new Float32Array(groupTokens * c.nHead * splits * 2).fill(Number.NaN);
-    const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos, partO, partMl], q.length, (rec, b, bo) =>
-      kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], partO: b[6], partMl: b[7], out: bo, groupTokens, ...shape, pageSize: c.pageSize, maxPages: g.maxPages, splits }),
-    );
+    const quant = c.hd % 32 === 0 && i % 2 === 0; // even cases: the output quantized too
+    const q8 = q8Bytes(q.length);
+    // output: the attention, then (quant) xq and xd
+    const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos, partO, partMl], q.length + (quant ? (q8.q + q8.d) / 4 : 0), (rec, b, bo) => {
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+      const xq = device.createBuffer({ size: Math.max(16, q8.q), usage });
+      const xd = device.createBuffer({ size: Math.max(16, q8.d), usage });
+      const o = { buffer: bo, offset: 0, size: Math.ceil(q.length / 4) * 16 };
+      kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], partO: b[6], partMl: b[7], out: o, groupTokens, ...shape, pageSize: c.pageSize, maxPages: g.maxPages, splits, q8: quant ? { xq, xd } : undefined });
+      if (quant) {
+        rec.encoder.copyBufferToBuffer(xq, 0, bo, q.length * 4, q8.q);
+        rec.encoder.copyBufferToBuffer(xd, 0, bo, q.length * 4 + q8.q, q8.d);
+      }
+    });
     const { out: want, errScale } = attentionRef(q, kCache, vCache, g, shape);
-    results.push(caseResult(attentionCaseName(c, g, ` splits=${splits} group=${groupTokens}`), compare(out, want, ATTENTION_ATOL, ATTENTION_RTOL, errScale), gpuError));
+    const att = out.subarray(0, q.length);
+    let cmp = compare(att, want, ATTENTION_ATOL, ATTENTION_RTOL, errScale);
+    if (cmp.ok && quant) cmp = compareQ8(att, new Int8Array(out.buffer, q.length * 4, q.length), new Float32Array(out.buffer, q.length * 4 + q8.q, q8.d / 4));
+    results.push(caseResult(attentionCaseName(c, g, ` splits=${splits} group=${groupTokens}${quant ? ' q8' : ''}`), cmp, gpuError));
   }
   return results;
 }

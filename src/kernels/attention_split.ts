@@ -10,6 +10,7 @@ import MERGE_WGSL from '../../shaders/attention_merge.wgsl?raw';
 import { PipelineCache } from './pipelines.ts';
 import { dispatchSize, workgroupSize, type Binding, type Recorder } from './runtime.ts';
 import type { AttentionArgs } from './attention.ts';
+import { Q8_BLOCK_WGSL, q8StandIn, type Q8Out } from './quantize_q8.ts';
 
 /** Keys per split (C in both shaders). */
 export const SPLIT_KEYS = 128;
@@ -21,6 +22,7 @@ export interface SplitAttentionArgs extends AttentionArgs {
   groupTokens: number; // tokens per dispatch pair: what the scratch holds (the m tokens go in groups of these)
   partO: Binding; // scratch, [groupTokens][nHead][splits][hd] f32
   partMl: Binding; // scratch, [groupTokens][nHead][splits][2] f32
+  q8?: Q8Out; // the output quantized too (hd a multiple of 32), for the output projection's integer dots
 }
 
 /** The shaders' code; tests replace it to prove a broken kernel is caught. */
@@ -33,14 +35,16 @@ export class SplitAttentionKernel {
   private readonly split: PipelineCache;
   private readonly merge: PipelineCache;
   private readonly wg: number;
+  private readonly standIn: Q8Out; // bound when the output is not quantized
 
   constructor(
     private readonly device: GPUDevice,
-    code: SplitAttentionCode = { split: SPLIT_WGSL, merge: MERGE_WGSL },
+    code: SplitAttentionCode = { split: SPLIT_WGSL, merge: Q8_BLOCK_WGSL + MERGE_WGSL },
   ) {
     this.split = new PipelineCache(device, 'attention_split', code.split);
     this.merge = new PipelineCache(device, 'attention_merge', code.merge);
     this.wg = workgroupSize(device, 64);
+    this.standIn = q8StandIn(device, 'attention_merge');
   }
 
   /** Whether the kernel takes this head layout (else attention.wgsl does). */
@@ -59,6 +63,8 @@ export class SplitAttentionKernel {
     if (a.splits > max) throw new Error(`split attention: ${a.splits} splits`);
     const group = Math.min(a.groupTokens, max);
     if (!(group >= 1)) throw new Error(`split attention: ${a.groupTokens} tokens per dispatch`);
+    if (a.q8 && a.hd % 32 !== 0) throw new Error(`split attention: heads of ${a.hd} cannot be quantized in 32-element blocks`);
+    const q8 = a.q8 ?? this.standIn;
     const inputs = [a.q, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos];
     // every token's result is the same whichever group it falls in: nothing is shared between tokens
     for (let t0 = 0; t0 < a.m; t0 += group) {
@@ -67,9 +73,10 @@ export class SplitAttentionKernel {
       new Uint32Array(words, 0, 6).set([m, a.nHead, a.nKvHead, a.hd, a.pageSize, a.maxPages]);
       new Float32Array(words, 24, 2).set([a.scale, a.softcap ?? 0]);
       new Uint32Array(words, 32, 3).set([a.window ?? 0, a.splits, t0]);
-      this.split.dispatch(rec, { WG: this.wg }, words, [...inputs, a.partO, a.partMl], [a.splits, a.nKvHead, m]);
+      this.split.dispatch(rec, { WG: this.wg, G: a.nHead / a.nKvHead }, words, [...inputs, a.partO, a.partMl], [a.splits, a.nKvHead, m]);
       const mergeWords = new Uint32Array([m, a.nHead, a.hd, a.window ?? 0, a.splits, t0, 0, 0]);
-      this.merge.dispatch(rec, { WG: this.wg }, mergeWords.buffer, [a.partO, a.partMl, a.pos, a.out], dispatchSize(this.device, m * a.nHead));
+      const mergeBindings = [a.partO, a.partMl, a.pos, a.out, q8.xq, q8.xd];
+      this.merge.dispatch(rec, { WG: this.wg, QUANT: a.q8 ? 1 : 0 }, mergeWords.buffer, mergeBindings, dispatchSize(this.device, m * a.nHead));
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
-import { compare } from './compare.ts';
+import { compare, type Comparison } from './compare.ts';
 import { QuantizeQ8Kernel, q8Bytes } from './quantize_q8.ts';
 import { quantizeQ8Cpu } from './quantize_q8.cpu.ts';
 
@@ -41,6 +41,35 @@ function inputs(c: QuantizeQ8Case, seed: number): Float32Array {
   return x;
 }
 
+/**
+ * A kernel's quantization of `x` (q bytes, (d, sum) pairs) against the CPU twin's, with the allowances above,
+ * as one comparison over [q..., d..., sum...].
+ */
+export function compareQ8(x: Float32Array, gotQ: Int8Array, gotD: Float32Array): Comparison {
+  const want = quantizeQ8Cpu(x);
+  const count = x.length;
+  const nb = count / 32;
+  const got = new Float64Array(count + 2 * nb);
+  const exp = new Float64Array(count + 2 * nb);
+  const allow = new Float64Array(count + 2 * nb);
+  for (let j = 0; j < count; j++) {
+    const v = Math.abs(x[j] / want.d[j >> 5] || 0) % 1;
+    const nearTie = Math.abs(v - 0.5) < 1e-5 && v !== 0.5;
+    got[j] = gotQ[j];
+    exp[j] = want.q[j];
+    allow[j] = nearTie ? 1 : 0;
+    allow[count + nb + (j >> 5)] += allow[j];
+  }
+  for (let b = 0; b < nb; b++) {
+    got[count + b] = gotD[2 * b];
+    exp[count + b] = want.d[b];
+    allow[count + b] = 3e-7 * want.d[b];
+    got[count + nb + b] = gotD[2 * b + 1];
+    exp[count + nb + b] = want.sum[b];
+  }
+  return compare(got, exp, 0, 1, allow);
+}
+
 export async function checkQuantizeQ8(device: GPUDevice, cases: QuantizeQ8Case[], seed = 1, code?: string): Promise<CaseResult[]> {
   const kernel = new QuantizeQ8Kernel(device, code);
   const results: CaseResult[] = [];
@@ -57,30 +86,8 @@ export async function checkQuantizeQ8(device: GPUDevice, cases: QuantizeQ8Case[]
       rec.encoder.copyBufferToBuffer(xq, 0, out, 0, bytes.q);
       rec.encoder.copyBufferToBuffer(xd, 0, out, bytes.q, bytes.d);
     });
-    const want = quantizeQ8Cpu(x);
-    const gotQ = new Int8Array(out.buffer, 0, count);
-    const gotD = new Float32Array(out.buffer, bytes.q, bytes.d / 4);
-    const nb = c.blocks;
-    // one array of [q..., d..., sum...] with each element's allowance
-    const got = new Float64Array(count + 2 * nb);
-    const exp = new Float64Array(count + 2 * nb);
-    const allow = new Float64Array(count + 2 * nb);
-    for (let j = 0; j < count; j++) {
-      const v = Math.abs(x[j] / want.d[j >> 5] || 0) % 1;
-      const nearTie = Math.abs(v - 0.5) < 1e-5 && v !== 0.5;
-      got[j] = gotQ[j];
-      exp[j] = want.q[j];
-      allow[j] = nearTie ? 1 : 0;
-      allow[count + nb + (j >> 5)] += allow[j];
-    }
-    for (let b = 0; b < nb; b++) {
-      got[count + b] = gotD[2 * b];
-      exp[count + b] = want.d[b];
-      allow[count + b] = 3e-7 * want.d[b];
-      got[count + nb + b] = gotD[2 * b + 1];
-      exp[count + nb + b] = want.sum[b];
-    }
-    results.push(caseResult(`blocks=${nb} scale=${c.scale.toPrecision(2)}${c.special ? ' zeros+ties' : ''}`, compare(got, exp, 0, 1, allow), gpuError));
+    const cmp = compareQ8(x, new Int8Array(out.buffer, 0, count), new Float32Array(out.buffer, bytes.q, bytes.d / 4));
+    results.push(caseResult(`blocks=${c.blocks} scale=${c.scale.toPrecision(2)}${c.special ? ' zeros+ties' : ''}`, cmp, gpuError));
   }
   return results;
 }

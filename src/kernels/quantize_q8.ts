@@ -3,9 +3,28 @@
  * (matmul_q8.ts): x [count] f32 -> xq [count / 4] u32 (four int8 each), xd [count / 32] (d, sum q).
  * CPU twin: quantize_q8.cpu.ts.
  */
+import Q8_BLOCK_WGSL from '../../shaders/q8_block.wgsl?raw';
 import QUANTIZE_Q8_WGSL from '../../shaders/quantize_q8.wgsl?raw';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
+
+/** The shared block quantizer, then the kernel. */
+export const QUANTIZE_Q8_CODE = Q8_BLOCK_WGSL + QUANTIZE_Q8_WGSL;
+
+/** Prepended to the kernels that quantize their output (rms_norm, swiglu). */
+export { Q8_BLOCK_WGSL };
+
+/** Where a kernel's quantized output goes: xq [count / 4] u32, xd [count / 32] (d, sum q). */
+export interface Q8Out {
+  xq: Binding;
+  xd: Binding;
+}
+
+/** Two small buffers to bind as a kernel's quantized output when it is not asked for (bindings stay). */
+export function q8StandIn(device: GPUDevice, label: string): Q8Out {
+  const unused = () => device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: `${label}.unused` });
+  return { xq: unused(), xd: unused() };
+}
 
 export interface QuantizeQ8Args {
   x: Binding; // [count] f32
@@ -20,7 +39,7 @@ export function q8Bytes(count: number): { q: number; d: number } {
 }
 
 export class QuantizeQ8Kernel extends Kernel {
-  constructor(device: GPUDevice, code: string = QUANTIZE_Q8_WGSL) {
+  constructor(device: GPUDevice, code: string = QUANTIZE_Q8_CODE) {
     super(device, 'quantize_q8', code, 64);
   }
 

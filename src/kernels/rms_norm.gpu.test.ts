@@ -1,11 +1,13 @@
 import { kernelSuite } from './suite.ts';
-import RMS_NORM_WGSL from '../../shaders/rms_norm.wgsl?raw';
 import { checkRmsNorm, rmsNormCases } from './rms_norm.check.ts';
+import { RMS_NORM_CODE } from './rms_norm.ts';
 
 // Each mutation is a plausible kernel bug; the same check must report mismatches for it.
 const few = rmsNormCases(42, 4);
+const added = few.filter((c) => c.add);
+const quantized = few.filter((c) => c.quant);
 kernelSuite('rms_norm', {
-  code: RMS_NORM_WGSL,
+  code: RMS_NORM_CODE,
   cases: rmsNormCases(42),
   seed: 42,
   check: checkRmsNorm,
@@ -13,7 +15,12 @@ kernelSuite('rms_norm', {
     ['weight of element 0 applied to all', few, 'x[base + i] * scale * w[i]', 'x[base + i] * scale * w[0u]'],
     ['eps ignored and mean over WG', few, 'partial[0] / f32(params.n) + params.eps', 'partial[0] / f32(WG)'],
     ['reduction misses a level', few, 'stride > 0u', 'stride > 1u'],
-    ['strided loop skips elements', few, 'i < params.n; i += WG) {\n    let v', 'i < params.n; i += 2u * WG) {\n    let v'],
+    ['strided loop skips elements', few, 'i < params.n; i += WG) {\n    var v', 'i < params.n; i += 2u * WG) {\n    var v'],
+    ['the sum not written back to x', added, 'x[base + i] = v;', 'x[base + i] = x[base + i];'],
+    ['b added from the first row for every row', added, 'v += b[base + i];', 'v += b[i];'],
+    ['every other round of blocks skipped', quantized, 'blk < params.n / 32u; blk += WG', 'blk < params.n / 32u; blk += 2u * WG'],
+    ['a block read one element late', quantized, 'let p = base + 32u * blk;', 'let p = base + 32u * blk + 1u;'],
+    ['quantized blocks written to the first row', quantized, 'q8_store(p, v);', 'q8_store(32u * blk, v);'],
     ['row offset off by one', few, 'let base = row * params.n;', 'let base = row * params.n + 1u;'],
   ],
 });

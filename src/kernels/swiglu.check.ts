@@ -15,6 +15,8 @@ import type { Activation } from '../model/hparams.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
+import { compareQ8 } from './quantize_q8.check.ts';
+import { q8Bytes } from './quantize_q8.ts';
 import { SwigluKernel } from './swiglu.ts';
 import { sigmoidArgument, swigluCpu } from './swiglu.cpu.ts';
 
@@ -23,6 +25,7 @@ export interface SwigluCase {
   scale: number; // std of the gate values
   inPlace: boolean; // y is the gate buffer
   act?: Activation; // default silu
+  quant?: boolean; // y quantized too (count a multiple of 32): compared with the CPU twin's quantization of the kernel's y
 }
 
 export const SWIGLU_RTOL = 4e-7; // of |want| * (1 + |g|)
@@ -43,6 +46,9 @@ export function swigluCases(seed: number, random = 6): SwigluCase[] {
     { count: 3000, scale: 1, inPlace: false, act: 'gelu' },
     { count: 3000, scale: 6, inPlace: true, act: 'gelu' },
     { count: 1000, scale: 100, inPlace: false, act: 'gelu' },
+    // quantized for the down projection: blocks across workgroups, in place and not
+    { count: 32 * (256 * 3 + 5), scale: 3, inPlace: true, quant: true },
+    { count: 32 * 700, scale: 1, inPlace: false, act: 'gelu', quant: true },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
@@ -59,14 +65,27 @@ export async function checkSwiglu(device: GPUDevice, cases: SwigluCase[], seed =
     const g = fillNormal(new Float32Array(c.count), rng, c.scale);
     g.set(SPECIAL.slice(0, c.count));
     const u = fillNormal(new Float32Array(c.count), rng, 2);
-    const { out, gpuError } = await runCase(device, [g, u], c.count, (rec, [bg, bu], by) => {
+    const q8 = q8Bytes(c.count);
+    // output: y, then (with quant) xq and xd
+    const { out, gpuError } = await runCase(device, [g, u], c.count + (c.quant ? (q8.q + q8.d) / 4 : 0), (rec, [bg, bu], by) => {
       if (c.inPlace) rec.encoder.copyBufferToBuffer(bg, 0, by, 0, g.byteLength);
-      kernel.encode(rec, { gate: c.inPlace ? by : bg, up: bu, y: by, count: c.count, act: c.act });
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
+      const xq = device.createBuffer({ size: Math.max(16, q8.q), usage });
+      const xd = device.createBuffer({ size: Math.max(16, q8.d), usage });
+      const y = { buffer: by, offset: 0, size: Math.ceil(c.count / 4) * 16 };
+      kernel.encode(rec, { gate: c.inPlace ? y : bg, up: bu, y, count: c.count, act: c.act, q8: c.quant ? { xq, xd } : undefined });
+      if (c.quant) {
+        rec.encoder.copyBufferToBuffer(xq, 0, by, c.count * 4, q8.q);
+        rec.encoder.copyBufferToBuffer(xd, 0, by, c.count * 4 + q8.q, q8.d);
+      }
     });
     const act = c.act ?? 'silu';
     const want = swigluCpu(g, u, c.count, act);
     const errScale = want.map((w, j) => Math.abs(w) * (1 + Math.abs(sigmoidArgument(g[j], act))));
-    results.push(caseResult(`${act} count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}`, compare(out, want, 1e-30, SWIGLU_RTOL, errScale), gpuError));
+    const y = out.subarray(0, c.count);
+    let cmp = compare(y, want, 1e-30, SWIGLU_RTOL, errScale);
+    if (cmp.ok && c.quant) cmp = compareQ8(y, new Int8Array(out.buffer, c.count * 4, c.count), new Float32Array(out.buffer, c.count * 4 + q8.q, q8.d / 4));
+    results.push(caseResult(`${act} count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}${c.quant ? ' q8' : ''}`, cmp, gpuError));
   }
   return results;
 }

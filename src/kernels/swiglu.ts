@@ -1,10 +1,12 @@
 /**
  * The gated activation on the GPU (shaders/swiglu.wgsl): y = act(gate) * up, element-wise, act = silu
- * (SwiGLU) or tanh-approximated GELU (GeGLU); y may be gate itself. CPU twin: swiglu.cpu.ts.
+ * (SwiGLU) or tanh-approximated GELU (GeGLU); y may be gate itself; optionally y quantized to 8-bit blocks
+ * for the integer-dot matmul too (as quantize_q8.ts). CPU twin: swiglu.cpu.ts.
  */
 import type { Activation } from '../model/hparams.ts';
 import SWIGLU_WGSL from '../../shaders/swiglu.wgsl?raw';
 import { Kernel } from './pipelines.ts';
+import { Q8_BLOCK_WGSL, q8StandIn, type Q8Out } from './quantize_q8.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 
 export interface SwigluArgs {
@@ -13,20 +15,30 @@ export interface SwigluArgs {
   y: Binding; // [count] f32; may be the same range as gate (in place), may not otherwise overlap gate or up
   count: number; // elements
   act?: Activation; // default silu
+  q8?: Q8Out; // y quantized (count a multiple of 32)
 }
 
+/** The block quantizer (for QUANT), then the kernel. */
+export const SWIGLU_CODE = Q8_BLOCK_WGSL + SWIGLU_WGSL;
+
 export class SwigluKernel extends Kernel {
-  constructor(device: GPUDevice, code: string = SWIGLU_WGSL) {
+  private readonly standIn: Q8Out; // bound when y is not quantized
+
+  constructor(device: GPUDevice, code: string = SWIGLU_CODE) {
     super(device, 'swiglu', code, 256);
+    this.standIn = q8StandIn(device, 'swiglu');
   }
 
   encode(rec: Recorder, a: SwigluArgs): void {
     const inPlace = sameRange(a.gate, a.y);
     const params = new Uint32Array([a.count, 0, 0, 0]);
     // in place, the shader reads gate through y and ignores its gate binding: `up` fills it
-    const bindings = [inPlace ? a.up : a.gate, a.up, a.y];
-    const groups = Math.ceil(a.count / this.wg);
-    this.pipelines.dispatch(rec, { WG: this.wg, IN_PLACE: inPlace ? 1 : 0, ACT: a.act === 'gelu' ? 1 : 0 }, params.buffer, bindings, dispatchSize(this.device, groups));
+    if (a.q8 && a.count % 32 !== 0) throw new Error(`swiglu: ${a.count} elements cannot be quantized in 32-element blocks`);
+    const q8 = a.q8 ?? this.standIn;
+    const bindings = [inPlace ? a.up : a.gate, a.up, a.y, q8.xq, q8.xd];
+    const groups = Math.ceil((a.q8 ? a.count / 32 : a.count) / this.wg); // invocations: blocks, or elements
+    const constants = { WG: this.wg, IN_PLACE: inPlace ? 1 : 0, ACT: a.act === 'gelu' ? 1 : 0, QUANT: a.q8 ? 1 : 0 };
+    this.pipelines.dispatch(rec, constants, params.buffer, bindings, dispatchSize(this.device, groups));
   }
 }
 

@@ -14,11 +14,13 @@
  *   x += f (gemma: rms_norm(f) * post_ffw_norm)                  [E]
  * then logits = rms_norm(x) * output_norm  Wout (tied: token_embd)   [V] (gemma2: soft-capped), for the rows asked for.
  * Fused files (attn_qkv, phi3's gate+up) arrive split by rows (tensors.ts).
+ * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
+ * and with int8Dot the producer of a Q8_0 / Q4_0 matmul's input (rms_norm, swiglu, the split attention's merge)
+ * also writes it quantized to 8-bit blocks, so a llama layer is 15 dispatches.
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
 import type { KvPool } from '../kv/pool.ts';
-import type { PageCopy } from '../kv/pages.ts';
 import { AddKernel } from '../kernels/add.ts';
 import { AttentionKernel } from '../kernels/attention.ts';
 import { SplitAttentionKernel } from '../kernels/attention_split.ts';
@@ -32,43 +34,16 @@ import { RopeKernel } from '../kernels/rope.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
-import { TopkKernel, packTopkAdj, readTopk, topkOutWords, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
+import { TopkKernel, packTopkAdj, readTopk, topkOutWords } from '../kernels/topk.ts';
 import { Uniforms, readBuffer, type Recorder } from '../kernels/runtime.ts';
+import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
 
-/** One chunk: token t has id ids[t], position pos[t] in the sequence whose page table is tables[seqRow[t]]. */
-export interface Chunk {
-  ids: Uint32Array;
-  pos: Uint32Array;
-  seqRow: Uint32Array;
-  tables: readonly (readonly number[])[];
-  copies: readonly PageCopy[]; // copy-on-write page copies to do first
-  logitRows: readonly number[]; // chunk rows whose logits are computed, in this order
-  /** Sampling prep on the GPU: read back only the top k of each logit row (after the adjustments), not the rows. */
-  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[]; masks?: TokenMasks };
-}
-
-/** Grammar token masks of the logit rows, applied before topk: bits [logitRows.length][words] u32, 1 = allowed. */
-export interface TokenMasks {
-  words: number;
-  bits: Uint32Array;
-}
-
-/** How the forward runs on its adapter. */
-export interface ForwardOptions {
-  cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row
-  sleepBeforeRead?: boolean; // see Forward.waitFor
-  int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 matmuls quantize x to 8 bits and take integer dots
-}
+export type { Chunk, ForwardOptions, ForwardResult, TokenMasks } from './chunk.ts';
 
 /** A matmul input: f32 rows, and whether the Q8 scratch (xq, xd) holds them quantized right now. */
 interface Input {
   f: GPUBuffer;
   q: boolean;
-}
-
-export interface ForwardResult {
-  logits: Float32Array[]; // [logitRows.length][V], empty when topk was asked for
-  topk: TopkRow[]; // [logitRows.length] when topk was asked for
 }
 
 export class Forward {
@@ -88,7 +63,7 @@ export class Forward {
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
@@ -145,7 +120,8 @@ export class Forward {
       att: f32(c * nHead * hd, 'att'),
       g: f32(c * nFf, 'ffn.gate'),
       u: f32(c * nFf, 'ffn.up'),
-      post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // a block's output, post-normed, before its residual add
+      o: f32(c * e, 'block_out'), // a block's output (attention's or the feed-forward's), before its residual add
+      post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // that, post-normed
       partO: f32(this.splitTokens * nHead * splits * hd, 'attention.partO'),
       partMl: f32(this.splitTokens * nHead * splits * 2, 'attention.partMl'),
       // a matmul input quantized (matmul_q8): the widest input row, for the chunk's tokens
@@ -181,14 +157,31 @@ export class Forward {
     return this.t(name).parts[0].buf;
   }
 
+  /** With int8Dot, whether any of these weights takes integer dots (its input is then quantized). */
+  private wantsQ8(weights: GpuTensor[]): boolean {
+    return !!this.matmulQ8 && weights.some((w) => Q8_DOT_TYPES.includes(w.type));
+  }
+
   /**
-   * Rows of a matmul input just written to x: with int8Dot, quantized into the Q8 scratch when any of the
-   * weights that will read them takes integer dots. Valid until the next input is prepared.
+   * Rows of a matmul input just written to x, quantized into the Q8 scratch when wantsQ8(weights).
+   * Valid until the next input is prepared.
    */
   private input(rec: Recorder, x: GPUBuffer, rows: number, k: number, weights: GpuTensor[]): Input {
-    const q = !!this.matmulQ8 && weights.some((w) => Q8_DOT_TYPES.includes(w.type));
+    const q = this.wantsQ8(weights);
     if (q) this.quantize.encode(rec, { x, xq: this.buf.xq, xd: this.buf.xd, count: rows * k });
     return { f: x, q };
+  }
+
+  /**
+   * The input of a block's matmuls, in one dispatch: x += add (the residual add of the block before, when
+   * given), h = rms_norm(x) * norm, and h quantized when wantsQ8(weights).
+   */
+  private normed(rec: Recorder, add: GPUBuffer | undefined, norm: string, m: number, weights: GpuTensor[]): Input {
+    const { nEmbd: e, eps } = this.hp;
+    const q = this.wantsQ8(weights);
+    const q8 = q ? { xq: this.buf.xq, xd: this.buf.xd } : undefined;
+    this.rmsNorm.encode(rec, { x: this.buf.x, b: add, w: this.vec(norm), y: this.buf.h, q8, rows: m, n: e, eps });
+    return { f: this.buf.h, q };
   }
 
   /** y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight. */
@@ -246,11 +239,11 @@ export class Forward {
     const rope = { pos: B.pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
     const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages };
     const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
+    let add: GPUBuffer | undefined; // the last block's output, added into x by the next norm
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
-      this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'attn_norm.weight'), y: B.h, rows: m, n: e, eps });
       const [wq, wk, wv] = ['attn_q', 'attn_k', 'attn_v'].map((n) => this.t(`${p}${n}.weight`));
-      const hIn = this.input(rec, B.h, m, e, [wq, wk, wv]);
+      const hIn = this.normed(rec, add, p + 'attn_norm.weight', m, [wq, wk, wv]);
       this.mm(rec, wq, hIn, B.q, m);
       this.mm(rec, wk, hIn, B.k, m);
       this.mm(rec, wv, hIn, B.v, m);
@@ -274,24 +267,30 @@ export class Forward {
       const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
       const att = { nHead, nKvHead: nHeadKv, hd, scale: this.hp.attnScale, softcap: this.hp.attnSoftcap, window };
       const attArgs = { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut };
-      if (this.splitTokens) this.splitAttention.encode(rec, { ...attArgs, splits, groupTokens: this.splitTokens, partO: B.partO, partMl: B.partMl });
-      else this.attention.encode(rec, attArgs);
       const wo = this.t(p + 'attn_output.weight');
-      this.mm(rec, wo, this.input(rec, attOut, m, nHead * hd, [wo]), B.h, m);
-      this.residual(rec, p + 'post_attention_norm.weight', m);
-      this.rmsNorm.encode(rec, { x: B.x, w: this.vec(p + 'ffn_norm.weight'), y: B.h, rows: m, n: e, eps });
+      let attIn: Input;
+      if (this.splitTokens) {
+        const q = this.wantsQ8([wo]) && hd % 32 === 0; // the merge quantizes its output for the projection
+        const q8 = q ? { xq: B.xq, xd: B.xd } : undefined;
+        this.splitAttention.encode(rec, { ...attArgs, splits, groupTokens: this.splitTokens, partO: B.partO, partMl: B.partMl, q8 });
+        attIn = q ? { f: attOut, q } : this.input(rec, attOut, m, nHead * hd, [wo]);
+      } else {
+        this.attention.encode(rec, attArgs);
+        attIn = this.input(rec, attOut, m, nHead * hd, [wo]);
+      }
+      this.mm(rec, wo, attIn, B.o, m);
       const [wg, wu, wd] = ['ffn_gate', 'ffn_up', 'ffn_down'].map((n) => this.t(`${p}${n}.weight`));
-      const fIn = this.input(rec, B.h, m, e, [wg, wu]);
+      const fIn = this.normed(rec, this.blockOut(rec, p + 'post_attention_norm.weight', m), p + 'ffn_norm.weight', m, [wg, wu]);
       this.mm(rec, wg, fIn, B.g, m);
       this.mm(rec, wu, fIn, B.u, m);
-      this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf, act: this.hp.act });
-      this.mm(rec, wd, this.input(rec, B.g, m, this.hp.nFf, [wd]), B.h, m);
-      this.residual(rec, p + 'post_ffw_norm.weight', m);
+      const gq = this.wantsQ8([wd]); // the activation quantizes its output for the down projection
+      this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf, act: this.hp.act, q8: gq ? { xq: B.xq, xd: B.xd } : undefined });
+      this.mm(rec, wd, { f: B.g, q: gq }, B.o, m);
+      add = this.blockOut(rec, p + 'post_ffw_norm.weight', m);
     }
-    this.rmsNorm.encode(rec, { x: B.x, w: this.vec('output_norm.weight'), y: B.h, rows: m, n: e, eps });
     const rows = c.logitRows;
     const consecutive = rows.every((r, i) => r === rows[0] + i);
-    const oIn = nOut ? this.input(rec, B.h, m, e, [this.out]) : { f: B.h, q: false };
+    const oIn = nOut ? this.normed(rec, add, 'output_norm.weight', m, [this.out]) : { f: B.h, q: false };
     if (nOut && consecutive) this.mm(rec, this.out, oIn, this.logits, nOut, rows[0] * e, 0, nVocab);
     else rows.forEach((r, i) => this.mm(rec, this.out, oIn, this.logits!, 1, r * e, i * nVocab, nVocab));
     if (nOut && this.hp.finalSoftcap > 0) this.softcap.encode(rec, { y: this.logits, count: nOut * nVocab, cap: this.hp.finalSoftcap });
@@ -348,15 +347,12 @@ export class Forward {
     }
   }
 
-  /** x += h, the block output in B.h; with post norms (gemma) x += rms_norm(h) * postNorm instead. */
-  private residual(rec: Recorder, postNorm: string, m: number): void {
+  /** What the residual adds of the block output in B.o: itself, or with post norms (gemma) rms_norm(o) * postNorm. */
+  private blockOut(rec: Recorder, postNorm: string, m: number): GPUBuffer {
     const { nEmbd: e, eps } = this.hp;
-    let b = this.buf.h;
-    if (this.hp.postNorms) {
-      this.rmsNorm.encode(rec, { x: this.buf.h, w: this.vec(postNorm), y: this.buf.post, rows: m, n: e, eps });
-      b = this.buf.post;
-    }
-    this.add.encode(rec, { y: this.buf.x, b, count: m * e, period: m * e });
+    if (!this.hp.postNorms) return this.buf.o;
+    this.rmsNorm.encode(rec, { x: this.buf.o, w: this.vec(postNorm), y: this.buf.post, rows: m, n: e, eps });
+    return this.buf.post;
   }
 
   /** Reads back the logits the last run computed (after topk's masks and adjustments when it ran): [rows][V]. */

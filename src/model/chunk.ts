@@ -1,0 +1,33 @@
+/** What one forward pass takes and gives (model/forward.ts). */
+import type { PageCopy } from '../kv/pages.ts';
+import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
+
+/** One chunk: token t has id ids[t], position pos[t] in the sequence whose page table is tables[seqRow[t]]. */
+export interface Chunk {
+  ids: Uint32Array;
+  pos: Uint32Array;
+  seqRow: Uint32Array;
+  tables: readonly (readonly number[])[];
+  copies: readonly PageCopy[]; // copy-on-write page copies to do first
+  logitRows: readonly number[]; // chunk rows whose logits are computed, in this order
+  /** Sampling prep on the GPU: read back only the top k of each logit row (after the adjustments), not the rows. */
+  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[]; masks?: TokenMasks };
+}
+
+/** Grammar token masks of the logit rows, applied before topk: bits [logitRows.length][words] u32, 1 = allowed. */
+export interface TokenMasks {
+  words: number;
+  bits: Uint32Array;
+}
+
+/** How the forward runs on its adapter. */
+export interface ForwardOptions {
+  cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row
+  sleepBeforeRead?: boolean; // see Forward.waitFor
+  int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 matmuls quantize x to 8 bits and take integer dots
+}
+
+export interface ForwardResult {
+  logits: Float32Array[]; // [logitRows.length][V], empty when topk was asked for
+  topk: TopkRow[]; // [logitRows.length] when topk was asked for
+}
