@@ -8,7 +8,8 @@
 // groups of TT tokens are wg.z. x is read as vec4s: quantized rows have k and offsets multiples of 4.
 // W is read as raw u32 words through the decoders of ggml_types.wgsl (prepended by the wrapper); repacked
 // Q8_0 / Q4_0 rows (16-byte aligned blocks) as 16-byte words through w4, a second binding of the same bytes.
-// Split weights: one dispatch per part, writing columns y_offset.. of rows y_stride long.
+// Split weights: one dispatch per part, writing columns y_offset.. of rows y_stride long. Fused weights: rows
+// in up to three output segments (matmul_out.wgsl, prepended by the wrapper).
 
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
@@ -25,6 +26,10 @@ struct Params {
   x_offset: u32,  // first element of x, in elements
   y_offset: u32,  // column of y that output row 0 goes to, in elements
   y_stride: u32,  // elements per token row of y (>= y_offset + n)
+  seg1: u32,      // first row of W in output segment 1 (matmul_out.wgsl); n: none
+  seg2: u32,      // first row of segment 2; n: none
+  base1: u32,     // element of y where segment 1's [m][seg2 - seg1] region starts
+  base2: u32,     // element of y where segment 2's [m][n - seg2] region starts
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -213,7 +218,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   }
   if (j == 0u && o < params.n) {
     for (var tt = 0u; tt < nt; tt++) {
-      y[(t0 + tt) * params.y_stride + params.y_offset + o] = partial[tt * WG + lid];
+      y[out_index(t0 + tt, o)] = partial[tt * WG + lid];
     }
   }
 }

@@ -7,7 +7,8 @@
 // over its blocks, TT tokens per workgroup (prefill) sharing each weight block, a shared-memory reduction;
 // each token's sum runs over the blocks in the same order whatever TT is (batched = alone, bitwise).
 // xq: [tokens][k / 4] u32 (four int8 each); xd: [tokens][k / 32] (d, sumq). Groups past 65535 spill into
-// wg.y; groups of TT tokens are wg.z. Split weights: one dispatch per part (y_offset, y_stride).
+// wg.y; groups of TT tokens are wg.z. Split weights: one dispatch per part (y_offset, y_stride); fused
+// weights: output segments (matmul_out.wgsl, prepended by the wrapper).
 
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
@@ -23,6 +24,10 @@ struct Params {
   x_offset: u32,  // first element of x, in elements (a multiple of 32)
   y_offset: u32,  // column of y that output row 0 goes to, in elements
   y_stride: u32,  // elements per token row of y (>= y_offset + n)
+  seg1: u32,      // first row of W in output segment 1 (matmul_out.wgsl); n: none
+  seg2: u32,      // first row of segment 2; n: none
+  base1: u32,     // element of y where segment 1's [m][seg2 - seg1] region starts
+  base2: u32,     // element of y where segment 2's [m][n - seg2] region starts
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -77,7 +82,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   if (TPR == 1u) { // a row per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
     if (o < params.n) {
       for (var tt = 0u; tt < nt; tt++) {
-        y[(t0 + tt) * params.y_stride + params.y_offset + o] = s[tt];
+        y[out_index(t0 + tt, o)] = s[tt];
       }
     }
     return;
@@ -96,7 +101,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   }
   if (j == 0u && o < params.n) {
     for (var tt = 0u; tt < nt; tt++) {
-      y[(t0 + tt) * params.y_stride + params.y_offset + o] = partial[tt * WG + lid];
+      y[out_index(t0 + tt, o)] = partial[tt * WG + lid];
     }
   }
 }

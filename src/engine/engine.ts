@@ -17,6 +17,7 @@ import type { MetaEntry } from '../gguf/writer.ts';
 import { planKvPool } from '../kv/budget.ts';
 import { KvPool } from '../kv/pool.ts';
 import { Forward, type ForwardResult } from '../model/forward.ts';
+import { fuseProjections } from '../model/fuse.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
 import { checkTensors } from '../model/tensors.ts';
@@ -141,6 +142,7 @@ export class Engine {
         }
       };
       for (const t of infos) weights.set(t.name, await uploadTensor(device, file, t, { maxPartBytes, onBytes, signal: o.signal }));
+      fuseProjections(device, weights, hp.nLayer, maxPartBytes);
       kv = new KvPool(device, { nLayer: hp.nLayer, nKvHead: hp.nHeadKv, headDim: hp.headDim, pageSize, nPages: plan.nPages });
       const chunk = Math.max(1, Math.min(o.chunkTokens ?? 64, contextTokens));
       fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, {

@@ -8,7 +8,7 @@ import { dequantize, quantize } from '../gguf/quant.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
-import { MatmulKernel, WEIGHT_TYPES } from './matmul.ts';
+import { MatmulKernel, WEIGHT_TYPES, type OutSegment } from './matmul.ts';
 import { matmulCpu } from './matmul.cpu.ts';
 
 export interface MatmulCase {
@@ -18,6 +18,32 @@ export interface MatmulCase {
   n: number;
   offset: number; // bytes of other data before W in its buffer (a multiple of 32, as in GGUF files)
   lanes?: number; // invocations per output row; default: the kernel's choice for k
+  segments?: number[]; // a fused weight: rows per output segment, each its own region of y (2 or 3, adding up to n)
+}
+
+/**
+ * The y layout of a case with output segments: region s ([m][rows_s]) starts 5 elements after region s - 1
+ * ends; `gather` reads the regions back as [m][n], `gaps` are the elements between them (they must stay 0).
+ */
+export function segmentLayout(m: number, segs: number[]): { segments: OutSegment[]; outElems: number; gather: (out: Float32Array) => Float32Array; gaps: (out: Float32Array) => number[] } {
+  const segments: OutSegment[] = [];
+  let at = 0;
+  for (const rows of segs) {
+    segments.push({ rows, base: at });
+    at += m * rows + 5;
+  }
+  const n = segs.reduce((a, b) => a + b, 0);
+  const gather = (out: Float32Array) => {
+    const y = new Float32Array(m * n);
+    let lo = 0;
+    for (const g of segments) {
+      for (let t = 0; t < m; t++) y.set(out.subarray(g.base + t * g.rows, g.base + (t + 1) * g.rows), t * n + lo);
+      lo += g.rows;
+    }
+    return y;
+  };
+  const gaps = (out: Float32Array) => segments.flatMap((g) => Array.from(out.subarray(g.base + m * g.rows, g.base + m * g.rows + 5)));
+  return { segments, outElems: at, gather, gaps };
 }
 
 export function matmulCases(seed: number, random = 3): MatmulCase[] {
@@ -42,6 +68,10 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   for (const type of [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F32, GgmlType.Q6_K, Q8_0_R, Q4_0_R]) cases.push({ type, m: 11, k: 512, n: 37, offset: 32 });
   // the default for k = 32 is one lane per row: 64 rows per workgroup
   cases.push({ type: GgmlType.Q8_0, m: 2, k: 32, n: 70_001, offset: 0 });
+  // fused weights: q|k|v and gate|up written as separate regions, decode and prefill
+  cases.push({ type: GgmlType.F16, m: 1, k: 64, n: 96 + 32 + 32, offset: 0, segments: [96, 32, 32] });
+  cases.push({ type: GgmlType.Q8_0, m: 11, k: 128, n: 300, offset: 32, segments: [150, 150] });
+  cases.push({ type: Q8_0_R, m: 3, k: 96, n: 70, offset: 0, segments: [40, 20, 10], lanes: 1 });
   return cases;
 }
 
@@ -66,15 +96,19 @@ export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed =
     const src = sourceType(c.type);
     const { file: wq, buffer: wbuf } = caseWeights(c.type, c.n, c.k, c.offset, rng);
     const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
-    const { out, gpuError } = await runCase(device, [wbuf, x], c.m * c.n, (enc, [bw, bx], by) =>
-      kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
+    const seg = c.segments && segmentLayout(c.m, c.segments);
+    const { out: raw, gpuError } = await runCase(device, [wbuf, x], seg?.outElems ?? c.m * c.n, (enc, [bw, bx], by) =>
+      kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes, segments: seg?.segments }),
     );
+    const out = seg ? seg.gather(raw) : raw;
     const want = matmulCpu(src, wq, x, c.m, c.k, c.n);
     // rounding error of a dot product grows with the sum of |terms|
     const wAbs = dequantize(src, wq, c.n * c.k).map(Math.abs);
     const scale = matmulCpu(GgmlType.F32, new Uint8Array(wAbs.buffer), x.map(Math.abs), c.m, c.k, c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}`;
-    results.push(caseResult(name, compare(out, want, 1e-6, 2e-6, scale), gpuError));
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${seg ? ` segments=${c.segments}` : ''}`;
+    let cmp = compare(out, want, 1e-6, 2e-6, scale);
+    if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
+    results.push(caseResult(name, cmp, gpuError));
   }
   return results;
 }

@@ -11,6 +11,8 @@ kernelSuite('matmul', {
   seed: 11,
   check: checkMatmul,
   mutations: [
+    ['segment 2 written over segment 1', matmulCases(11, 1).filter((c) => c.segments), 'return params.base2 + t * (params.n - params.seg2) + (o - params.seg2);', 'return params.base1 + t * (params.n - params.seg2) + (o - params.seg2);'],
+    ['segment 1 rows strided as segment 0', matmulCases(11, 1).filter((c) => c.segments), 'return params.base1 + t * (params.seg2 - params.seg1) + (o - params.seg1);', 'return params.base1 + t * params.y_stride + (o - params.seg1);'],
     ['Q4_0 nibbles swapped', typeCases(GgmlType.Q4_0), 'wv[j] = d * (vec4<f32>(b & vec4<u32>(15u)) - 8.0);', 'wv[j] = d * (vec4<f32>(b >> vec4<u32>(4u)) - 8.0);'],
     ['Q8_0 not sign-extended', typeCases(GgmlType.Q8_0), 'vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u)', 'vec4<i32>(bytes4(v))'],
     ['Q8_0 words read as if aligned', typeCases(GgmlType.Q8_0), 'i8x4(u32_at_even(p + 2u + 4u * j))', 'i8x4(w[(p + 2u + 4u * j) >> 2u])'],
@@ -19,7 +21,7 @@ kernelSuite('matmul', {
     ['F16 element index off by one', typeCases(GgmlType.F16), 'wv = f16_at(row + 2u * (i0 + j));', 'wv = f16_at(row + 2u * (i0 + j + 1u));'],
     ['F32 ignores the weight offset', typeCases(GgmlType.F32), 'let row = params.w_offset + o * params.row_bytes;', 'let row = o * params.row_bytes;'],
     ['rows after the first of a workgroup not reduced', typeCases(GgmlType.Q8_0), 'if (j < stride)', 'if (lid < stride)'],
-    ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[(t0 + tt) * params.y_stride', 'y[t0 * params.y_stride'],
+    ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[out_index(t0 + tt, o)]', 'y[out_index(t0, o)]'],
     ['prefill groups read the first token\'s x for all', typeCases(GgmlType.Q8_0), 'let xe = xb + tt * params.k + blk * 32u;', 'let xe = xb + blk * 32u;'],
     ['partial sums not reduced', typeCases(GgmlType.F32), 'stride > 0u', 'stride > 1u'],
     ['Q4_1 min ignored', typeCases(GgmlType.Q4_1), 'select(f16_at(p + 2u), -16.0 * d', 'select(0.0, -16.0 * d'],

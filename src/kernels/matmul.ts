@@ -4,13 +4,37 @@
  */
 import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_WGSL from '../../shaders/matmul.wgsl?raw';
+import MATMUL_OUT_WGSL from '../../shaders/matmul_out.wgsl?raw';
 import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, isRepacked, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 
-/** The whole shader module: the type decoders, then the kernel. */
-export const MATMUL_CODE = GGML_TYPES_WGSL + MATMUL_WGSL;
+/** The whole shader module: the type decoders, the output segments, then the kernel. */
+export const MATMUL_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_WGSL;
+export { MATMUL_OUT_WGSL };
+
+/** Rows of a fused weight written as their own [m][rows] region of y, from element `base` (matmul_out.wgsl). */
+export interface OutSegment {
+  rows: number;
+  base: number; // elements
+}
+
+/** Where the output goes: columns yOffset.. of rows yStride long, or (segments) regions, 2 or 3, per part of a fused weight. */
+export interface MatmulOut {
+  yOffset?: number; // column written by W's row 0, in elements (for weights split by rows)
+  yStride?: number; // elements per token row of y; default n
+  segments?: OutSegment[]; // instead of yOffset / yStride: their rows add up to n
+}
+
+/** The Params words after x_offset: y_offset, y_stride, seg1, seg2, base1, base2. */
+export function outWords(kernel: string, n: number, a: MatmulOut): number[] {
+  const s = a.segments;
+  if (!s) return [a.yOffset ?? 0, a.yStride ?? n, n, n, 0, 0];
+  if (s.length < 2 || s.length > 3 || s.reduce((t, g) => t + g.rows, 0) !== n) throw new Error(`${kernel}: output segments ${JSON.stringify(s)} do not split ${n} rows in 2 or 3`);
+  const seg2 = s.length === 3 ? s[0].rows + s[1].rows : n;
+  return [s[0].base, s[0].rows, s[0].rows, seg2, s[1].base, s[2]?.base ?? 0];
+}
 
 /** Weight types the kernels decode (matmul and embedding). */
 export const WEIGHT_TYPES: readonly WeightType[] = [
@@ -22,15 +46,13 @@ export const WEIGHT_TYPES: readonly WeightType[] = [
 /** The GGUF types of those: what a model file's matrices may be stored in. */
 export const FILE_WEIGHT_TYPES: readonly GgmlType[] = WEIGHT_TYPES.filter((t): t is GgmlType => !isRepacked(t));
 
-export interface MatmulArgs {
+export interface MatmulArgs extends MatmulOut {
   type: WeightType; // type of W
   w: Binding; // holds W at byte offset wOffset: [n rows][k] in `type`
   wOffset?: number; // bytes, a multiple of 4 (GGUF aligns tensors to 32); of 16 for repacked rows
   x: Binding; // [.. xOffset + m*k] f32
   xOffset?: number; // elements
   y: Binding; // [m][yStride] f32
-  yOffset?: number; // column written by W's row 0, in elements (for weights split by rows)
-  yStride?: number; // elements per token row of y; default n
   m: number; // tokens
   k: number; // inputs per row
   n: number; // rows of W = outputs per token
@@ -61,7 +83,7 @@ export class MatmulKernel extends Kernel {
     const xBytes = 'buffer' in a.x ? (a.x.size ?? a.x.buffer.size - (a.x.offset ?? 0)) : a.x.size;
     if (xBytes % 16 !== 0) throw new Error(`matmul: x is bound with ${xBytes} bytes, not whole 16-byte words`);
     if (rowBytes % 4 === 0 && (a.xOffset ?? 0) % 4 !== 0) throw new Error(`matmul: x offset ${a.xOffset} of a quantized row is not a multiple of 4`);
-    const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, a.yOffset ?? 0, a.yStride ?? a.n]);
+    const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, ...outWords('matmul', a.n, a)]);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul', this.wg, !!this.o.cpuAdapter, a);
     this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y, a.w], groups);
   }

@@ -7,7 +7,7 @@
  * Tolerance: 1e-6 + 2e-6 * sum of |block terms|: the integer sums are exact, the f32 sum over blocks is not.
  */
 import { Q4_0_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
-import { caseWeights } from './matmul.check.ts';
+import { caseWeights, segmentLayout } from './matmul.check.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
@@ -24,6 +24,7 @@ export interface MatmulQ8Case {
   lanes?: number; // invocations per output row; default: the kernel's choice for k
   skip?: number; // tokens of x before the first one multiplied (xOffset = skip * k)
   pad?: number; // y rows are n + 2 * pad long, W's outputs at columns pad ..
+  segments?: number[]; // a fused weight: rows per output segment (segmentLayout)
 }
 
 export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
@@ -37,6 +38,8 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
     cases.push({ type, m: 1, k: 576, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
     cases.push({ type, m: 9, k: 160, n: 70, offset: 0, lanes: 1 });
     cases.push({ type, m: 2, k: 64, n: 40, offset: 0, skip: 3, pad: 5 }); // logit rows of a later token
+    cases.push({ type, m: 1, k: 576, n: 576 + 2 * 192, offset: 0, lanes: 1, segments: [576, 192, 192] }); // fused q|k|v, decode
+    cases.push({ type, m: 10, k: 64, n: 96, offset: 32, segments: [40, 56] }); // two segments, prefill
     for (let i = 0; i < random; i++) {
       cases.push({ type, m: 1 + Math.floor(rng() * 4), k: 32 * (1 + Math.floor(rng() * 40)), n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
     }
@@ -58,15 +61,19 @@ export async function checkMatmulQ8(device: GPUDevice, cases: MatmulQ8Case[], se
     const xq = quantizeQ8Cpu(x);
     const packed = packQ8(xq);
     const stride = c.n + 2 * pad;
-    const { out, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd], c.m * stride, (rec, [bw, bq, bd], by) =>
-      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
+    const seg = c.segments && segmentLayout(c.m, c.segments);
+    const { out: raw, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd], seg?.outElems ?? c.m * stride, (rec, [bw, bq, bd], by) =>
+      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
     );
+    const out = seg ? seg.gather(raw) : raw;
     const mine = { q: xq.q.subarray(skip * c.k), d: xq.d.subarray(skip * (c.k / 32)), sum: xq.sum.subarray(skip * (c.k / 32)) };
     const want = matmulQ8Cpu(src, wq, mine, c.m, c.k, c.n);
     const got = new Float32Array(c.m * c.n);
-    for (let t = 0; t < c.m; t++) got.set(out.subarray(t * stride + pad, t * stride + pad + c.n), t * c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}`;
-    results.push(caseResult(name, compare(got, want.y, 1e-6, 2e-6, want.abs), gpuError));
+    for (let t = 0; t < c.m; t++) got.set(seg ? out.subarray(t * c.n, (t + 1) * c.n) : out.subarray(t * stride + pad, t * stride + pad + c.n), t * c.n);
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}`;
+    let cmp = compare(got, want.y, 1e-6, 2e-6, want.abs);
+    if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
+    results.push(caseResult(name, cmp, gpuError));
   }
   return results;
 }

@@ -13,6 +13,8 @@ kernelSuite('matmul_q8', {
   seed: 31,
   check: checkMatmulQ8,
   mutations: [
+    ['segment 2 written over segment 1', all.filter((c) => c.segments), 'return params.base2 + t * (params.n - params.seg2) + (o - params.seg2);', 'return params.base1 + t * (params.n - params.seg2) + (o - params.seg2);'],
+    ['segment 1 rows strided as segment 0', all.filter((c) => c.segments), 'return params.base1 + t * (params.seg2 - params.seg1) + (o - params.seg1);', 'return params.base1 + t * params.y_stride + (o - params.seg1);'],
     ['Q8_0: the second half of a block skipped', typeCases(Q8_0_R), 'hi = w4[qs + 2u * blk + 1u];', 'hi = w4[qs + 2u * blk];'],
     ['Q4_0: nibbles swapped', typeCases(Q4_0_R), 'lo = p & vec4<u32>(0x0f0f0f0fu);', 'lo = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);'],
     ['Q4_0: the -8 offset dropped', typeCases(Q4_0_R), 'isum -= 8 * i32(dx.y);', 'isum -= 0;'],
@@ -21,7 +23,7 @@ kernelSuite('matmul_q8', {
     ['blocks read right after the scales, unpadded', typeCases(Q8_0_R), 'return ((k / 32u) * 2u + 15u) & ~15u;', 'return (k / 32u) * 2u;'],
     ['x offset ignored', all.filter((c) => c.skip), 'let xb = params.x_offset / 32u + t0 * nb;', 'let xb = t0 * nb;'],
     ['prefill groups read the first token\'s x for all', prefill, 'let xi = xb + tt * nb + blk;', 'let xi = xb + blk;'],
-    ['one lane per row: every token written to the first', oneLane, 'y[(t0 + tt) * params.y_stride + params.y_offset + o] = s[tt];', 'y[t0 * params.y_stride + params.y_offset + o] = s[tt];'],
+    ['one lane per row: every token written to the first', oneLane, 'y[out_index(t0 + tt, o)] = s[tt];', 'y[out_index(t0, o)] = s[tt];'],
     ['rows after the first of a workgroup not reduced', typeCases(Q8_0_R).filter((c) => c.lanes !== 1), 'if (j < stride)', 'if (lid < stride)'],
   ],
 });

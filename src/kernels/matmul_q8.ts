@@ -7,16 +7,16 @@ import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_Q8_WGSL from '../../shaders/matmul_q8.wgsl?raw';
 import { Q4_0_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
-import { matmulGrid } from './matmul.ts';
+import { MATMUL_OUT_WGSL, matmulGrid, outWords, type MatmulOut } from './matmul.ts';
 import type { Binding, Recorder } from './runtime.ts';
 
 /** The whole shader module: the type decoders (f16_at, repacked_qs), then the kernel. */
-export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_Q8_WGSL;
+export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_Q8_WGSL;
 
 /** Weight types this kernel takes. */
 export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R];
 
-export interface MatmulQ8Args {
+export interface MatmulQ8Args extends MatmulOut {
   type: WeightType; // Q8_0_R or Q4_0_R
   w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked
   wOffset?: number; // bytes, a multiple of 16
@@ -24,8 +24,6 @@ export interface MatmulQ8Args {
   xd: Binding; // [.. (xOffset + m*k) / 32] (d, sumq)
   xOffset?: number; // elements, a multiple of 32
   y: Binding; // [m][yStride] f32
-  yOffset?: number; // column written by W's row 0, in elements
-  yStride?: number; // elements per token row of y; default n
   m: number; // tokens
   k: number; // inputs per row, a multiple of 32
   n: number; // rows of W
@@ -50,7 +48,7 @@ export class MatmulQ8Kernel extends Kernel {
     const xOffset = a.xOffset ?? 0;
     if (xOffset % 32 !== 0) throw new Error(`matmul_q8: x offset ${xOffset} is not a multiple of 32 elements`);
     const rowBytes = weightRowBytes(a.type, a.k); // throws when k is not a whole number of blocks
-    const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, xOffset, a.yOffset ?? 0, a.yStride ?? a.n]);
+    const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, xOffset, ...outWords('matmul_q8', a.n, a)]);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul_q8', this.wg, !!this.o.cpuAdapter, a);
     this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
   }

@@ -35,14 +35,16 @@ import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, packTopkAdj, readTopk, topkOutWords } from '../kernels/topk.ts';
-import { Uniforms, readBuffer, type Recorder } from '../kernels/runtime.ts';
+import { Uniforms, readBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
+import { qkvName } from './fuse.ts';
+import type { OutSegment } from '../kernels/matmul.ts';
 import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
 
 export type { Chunk, ForwardOptions, ForwardResult, TokenMasks } from './chunk.ts';
 
 /** A matmul input: f32 rows, and whether the Q8 scratch (xq, xd) holds them quantized right now. */
 interface Input {
-  f: GPUBuffer;
+  f: Binding;
   q: boolean;
 }
 
@@ -63,7 +65,8 @@ export class Forward {
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'q' | 'k' | 'v' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'qkv' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
+  private readonly qkv: Record<'q' | 'k' | 'v', GPUBufferBinding>; // regions of buf.qkv
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
@@ -101,6 +104,10 @@ export class Forward {
     this.uniforms = new Uniforms(device);
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
+    // q, k, v: [c][nHead * hd], [c][nHeadKv * hd] x 2, regions of one buffer (256-byte aligned, for bindings),
+    // which a fused q|k|v matmul writes in one dispatch
+    const region = (n: number) => Math.ceil((c * n * 4) / 256) * 256;
+    const qkvAt = { q: 0, k: region(nHead * hd), v: region(nHead * hd) + region(nHeadKv * hd), bytes: region(nHead * hd) + 2 * region(nHeadKv * hd) };
     const f32 = (n: number, label: string) => this.storage(n * 4, label);
     // split attention's partial results, [tokens][nHead][splits][hd + 2] f32 for the longest sequence's splits:
     // a chunk's tokens in groups of what 32 MiB holds (decode steps: all at once)
@@ -114,9 +121,7 @@ export class Forward {
       table: f32(c * maxPages, 'pageTable'),
       x: f32(c * e, 'x'),
       h: f32(c * Math.max(e, nHead * hd), 'h'),
-      q: f32(c * nHead * hd, 'q'),
-      k: f32(c * nHeadKv * hd, 'k'),
-      v: f32(c * nHeadKv * hd, 'v'),
+      qkv: this.storage(qkvAt.bytes, 'qkv'),
       att: f32(c * nHead * hd, 'att'),
       g: f32(c * nFf, 'ffn.gate'),
       u: f32(c * nFf, 'ffn.up'),
@@ -128,6 +133,8 @@ export class Forward {
       xq: this.storage(opts.int8Dot ? q8Bytes(c * Math.max(e, nHead * hd, nFf)).q : 16, 'x.q8'),
       xd: this.storage(opts.int8Dot ? q8Bytes(c * Math.max(e, nHead * hd, nFf)).d : 16, 'x.q8.d'),
     };
+    const bind = (offset: number, n: number): GPUBufferBinding => ({ buffer: this.buf.qkv, offset, size: Math.ceil((c * n * 4) / 16) * 16 });
+    this.qkv = { q: bind(qkvAt.q, nHead * hd), k: bind(qkvAt.k, nHeadKv * hd), v: bind(qkvAt.v, nHeadKv * hd) };
     this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
     const factors = ropeFactorsTensor(hp, contextTokens);
     if (w.has(factors)) this.ropeFactors = this.vec(factors);
@@ -166,7 +173,7 @@ export class Forward {
    * Rows of a matmul input just written to x, quantized into the Q8 scratch when wantsQ8(weights).
    * Valid until the next input is prepared.
    */
-  private input(rec: Recorder, x: GPUBuffer, rows: number, k: number, weights: GpuTensor[]): Input {
+  private input(rec: Recorder, x: Binding, rows: number, k: number, weights: GpuTensor[]): Input {
     const q = this.wantsQ8(weights);
     if (q) this.quantize.encode(rec, { x, xq: this.buf.xq, xd: this.buf.xd, count: rows * k });
     return { f: x, q };
@@ -185,10 +192,11 @@ export class Forward {
   }
 
   /** y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight. */
-  private mm(rec: Recorder, w: GpuTensor, x: Input, y: GPUBuffer, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1]): void {
+  /** A fused matrix (one part) takes `segments` instead: each of its matrices' rows to its own region of y. */
+  private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[]): void {
     const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
-      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, m, k: w.dims[0], n: p.rows };
+      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows };
       if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
       else this.matmul.encode(rec, { ...a, x: x.f });
     }
@@ -242,28 +250,33 @@ export class Forward {
     let add: GPUBuffer | undefined; // the last block's output, added into x by the next norm
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
-      const [wq, wk, wv] = ['attn_q', 'attn_k', 'attn_v'].map((n) => this.t(`${p}${n}.weight`));
-      const hIn = this.normed(rec, add, p + 'attn_norm.weight', m, [wq, wk, wv]);
-      this.mm(rec, wq, hIn, B.q, m);
-      this.mm(rec, wk, hIn, B.k, m);
-      this.mm(rec, wv, hIn, B.v, m);
-      if (this.hp.qkvBias) {
-        this.add.encode(rec, { y: B.q, b: this.vec(p + 'attn_q.bias'), count: m * nHead * hd, period: nHead * hd });
-        this.add.encode(rec, { y: B.k, b: this.vec(p + 'attn_k.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
-        this.add.encode(rec, { y: B.v, b: this.vec(p + 'attn_v.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
+      const { q: Q, k: K, v: V } = this.qkv;
+      const fused = this.w.get(qkvName(p)); // q|k|v in one matrix (model/fuse.ts): one dispatch, each to its region
+      const projections = fused ? [fused] : ['attn_q', 'attn_k', 'attn_v'].map((n) => this.t(`${p}${n}.weight`));
+      const hIn = this.normed(rec, add, p + 'attn_norm.weight', m, projections);
+      if (fused) {
+        const segments = [Q, K, V].map((r, i) => ({ rows: fused.segments![i], base: r.offset! / 4 }));
+        this.mm(rec, fused, hIn, B.qkv, m, 0, 0, undefined, segments);
+      } else {
+        projections.forEach((w, i) => this.mm(rec, w, hIn, [Q, K, V][i], m));
       }
-      let [qb, kb] = [B.q, B.k];
+      if (this.hp.qkvBias) {
+        this.add.encode(rec, { y: Q, b: this.vec(p + 'attn_q.bias'), count: m * nHead * hd, period: nHead * hd });
+        this.add.encode(rec, { y: K, b: this.vec(p + 'attn_k.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
+        this.add.encode(rec, { y: V, b: this.vec(p + 'attn_v.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
+      }
+      let [qb, kb]: Binding[] = [Q, K];
       if (this.hp.qkNorm) {
         // per-head RMSNorm into spare buffers (the kernel may not write in place): q -> att, k -> h
-        this.rmsNorm.encode(rec, { x: B.q, w: this.vec(p + 'attn_q_norm.weight'), y: B.att, rows: m * nHead, n: hd, eps });
-        this.rmsNorm.encode(rec, { x: B.k, w: this.vec(p + 'attn_k_norm.weight'), y: B.h, rows: m * nHeadKv, n: hd, eps });
+        this.rmsNorm.encode(rec, { x: Q, w: this.vec(p + 'attn_q_norm.weight'), y: B.att, rows: m * nHead, n: hd, eps });
+        this.rmsNorm.encode(rec, { x: K, w: this.vec(p + 'attn_k_norm.weight'), y: B.h, rows: m * nHeadKv, n: hd, eps });
         [qb, kb] = [B.att, B.h];
       }
       const { base, scale } = layerRope(this.hp, l);
       this.rope.encode(rec, { ...rope, base, scale, x: qb, heads: nHead });
       this.rope.encode(rec, { ...rope, base, scale, x: kb, heads: nHeadKv });
-      this.kvWrite.encode(rec, { ...paged, k: kb, v: B.v, kCache: this.kv.k[l], vCache: this.kv.v[l], width: nHeadKv * hd });
-      const attOut = qb === B.att ? B.q : B.att; // attention may not write over its own q
+      this.kvWrite.encode(rec, { ...paged, k: kb, v: V, kCache: this.kv.k[l], vCache: this.kv.v[l], width: nHeadKv * hd });
+      const attOut = qb === B.att ? Q : B.att; // attention may not write over its own q
       const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
       const att = { nHead, nKvHead: nHeadKv, hd, scale: this.hp.attnScale, softcap: this.hp.attnSoftcap, window };
       const attArgs = { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut };

@@ -25,6 +25,7 @@ export interface GpuTensor {
   rowBytes: number; // on the GPU
   parts: TensorPart[];
   bytes: number; // GPU bytes held
+  segments?: number[]; // a fused matrix (model/fuse.ts): rows of each matrix in it, in order
 }
 
 export interface LoadProgress {

@@ -1,0 +1,46 @@
+/**
+ * Matrices that read the same input, fused into one GPU buffer after upload so one matmul dispatch covers
+ * them: a layer's attn_q | attn_k | attn_v become `blk.N.attn_qkv.fused`, rows back to back, and the forward
+ * pass writes each part's rows to its own region of y (output segments, shaders/matmul_out.wgsl). Done with
+ * GPU copies when the parts are whole (one buffer each), share a type and a row length, and fit one binding
+ * together; the parts' buffers are destroyed. Otherwise the parts stay as they are.
+ */
+import type { GpuTensor } from './upload.ts';
+
+/** Name of the fused q|k|v matrix of the layer whose tensor names start with `prefix` ("blk.N."). */
+export const qkvName = (prefix: string): string => `${prefix}attn_qkv.fused`;
+
+/** `parts` as one matrix (with their row counts as segments), or undefined when they cannot be fused. */
+export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, maxPartBytes: number): GpuTensor | undefined {
+  const [first] = parts;
+  const same = parts.every((p) => p.parts.length === 1 && p.type === first.type && p.dims[0] === first.dims[0] && p.rowBytes === first.rowBytes);
+  const rows = parts.map((p) => p.parts[0].rows);
+  const bytes = rows.reduce((a, b) => a + b, 0) * first.rowBytes;
+  if (!same || bytes > maxPartBytes || bytes % 4 !== 0) return undefined;
+  const buf = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: name });
+  const enc = device.createCommandEncoder({ label: `fuse ${name}` });
+  let at = 0;
+  for (const p of parts) {
+    const n = p.parts[0].rows * p.rowBytes;
+    enc.copyBufferToBuffer(p.parts[0].buf, 0, buf, at, n);
+    at += n;
+  }
+  device.queue.submit([enc.finish()]);
+  for (const p of parts) p.parts[0].buf.destroy(); // after the copies: destroy waits for submitted work
+  const total = rows.reduce((a, b) => a + b, 0);
+  return { name, type: first.type, dims: [first.dims[0], total], rowBytes: first.rowBytes, parts: [{ buf, rowLo: 0, rows: total }], bytes: buf.size, segments: rows };
+}
+
+/** Fuses every layer's q|k|v in `weights` (replacing the three entries) where fuseRows can. */
+export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTensor>, nLayer: number, maxPartBytes: number): void {
+  for (let l = 0; l < nLayer; l++) {
+    const p = `blk.${l}.`;
+    const names = ['attn_q', 'attn_k', 'attn_v'].map((n) => `${p}${n}.weight`);
+    const parts = names.map((n) => weights.get(n));
+    if (parts.some((t) => !t)) continue;
+    const fused = fuseRows(device, parts as GpuTensor[], qkvName(p), maxPartBytes);
+    if (!fused) continue;
+    for (const n of names) weights.delete(n);
+    weights.set(fused.name, fused);
+  }
+}
