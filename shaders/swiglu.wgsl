@@ -14,6 +14,8 @@
 
 override WG: u32 = 256;           // invocations per workgroup
 override IN_PLACE: bool = false;  // read g from y
+override PACKED: bool = false;    // read g from y and u from y[up_at ..]: gate and up in one buffer (a fused
+                                  // gate|up matmul's output), which WebGPU cannot bind both read-only and writable
 override ACT: u32 = 0u;           // 0 silu, 1 gelu (tanh approximation)
 override QUANT: bool = false;     // also write y quantized
 
@@ -22,7 +24,7 @@ const GELU_C: f32 = 0.044715;
 
 struct Params {
   count: u32, // elements
-  _pad0: u32,
+  up_at: u32, // PACKED: element of y where up starts (>= count)
   _pad1: u32,
   _pad2: u32,
 };
@@ -36,7 +38,7 @@ struct Params {
 
 fn act_mul(i: u32) -> f32 { // y[i]
   var v: f32;
-  if (IN_PLACE) {
+  if (IN_PLACE || PACKED) {
     v = y[i];
   } else {
     v = g[i];
@@ -48,7 +50,13 @@ fn act_mul(i: u32) -> f32 { // y[i]
   }
   let e = exp(-abs(a)); // in (0, 1]
   let sigmoid = select(e, 1.0, a >= 0.0) / (1.0 + e);
-  return v * sigmoid * u[i];
+  var up: f32;
+  if (PACKED) {
+    up = y[params.up_at + i];
+  } else {
+    up = u[i];
+  }
+  return v * sigmoid * up;
 }
 
 @compute @workgroup_size(WG)

@@ -25,6 +25,7 @@ export interface SwigluCase {
   scale: number; // std of the gate values
   inPlace: boolean; // y is the gate buffer
   act?: Activation; // default silu
+  packed?: boolean; // gate and up in one buffer (a fused gate|up matmul's output), y over gate
   quant?: boolean; // y quantized too (count a multiple of 32): compared with the CPU twin's quantization of the kernel's y
 }
 
@@ -49,6 +50,8 @@ export function swigluCases(seed: number, random = 6): SwigluCase[] {
     // quantized for the down projection: blocks across workgroups, in place and not
     { count: 32 * (256 * 3 + 5), scale: 3, inPlace: true, quant: true },
     { count: 32 * 700, scale: 1, inPlace: false, act: 'gelu', quant: true },
+    { count: 1536, scale: 2, inPlace: true, packed: true, quant: true }, // smollm2's feed-forward, decode
+    { count: 3000, scale: 5, inPlace: true, packed: true, act: 'gelu' },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
@@ -66,17 +69,21 @@ export async function checkSwiglu(device: GPUDevice, cases: SwigluCase[], seed =
     g.set(SPECIAL.slice(0, c.count));
     const u = fillNormal(new Float32Array(c.count), rng, 2);
     const q8 = q8Bytes(c.count);
-    // output: y, then (with quant) xq and xd
-    const { out, gpuError } = await runCase(device, [g, u], c.count + (c.quant ? (q8.q + q8.d) / 4 : 0), (rec, [bg, bu], by) => {
+    const upAt = c.packed ? Math.ceil(c.count / 64) * 64 + 64 : 0; // packed: up from here on in the same buffer
+    const yElems = c.packed ? upAt + c.count : c.count;
+    // output: y (packed: gate, a gap, up), then (with quant) xq and xd
+    const { out, gpuError } = await runCase(device, [g, u], yElems + (c.quant ? (q8.q + q8.d) / 4 : 0), (rec, [bg, bu], by) => {
       if (c.inPlace) rec.encoder.copyBufferToBuffer(bg, 0, by, 0, g.byteLength);
+      if (c.packed) rec.encoder.copyBufferToBuffer(bu, 0, by, upAt * 4, u.byteLength);
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
       const xq = device.createBuffer({ size: Math.max(16, q8.q), usage });
       const xd = device.createBuffer({ size: Math.max(16, q8.d), usage });
-      const y = { buffer: by, offset: 0, size: Math.ceil(c.count / 4) * 16 };
-      kernel.encode(rec, { gate: c.inPlace ? y : bg, up: bu, y, count: c.count, act: c.act, q8: c.quant ? { xq, xd } : undefined });
+      const y = { buffer: by, offset: 0, size: Math.ceil(yElems / 4) * 16 };
+      const packed = c.packed ? { buf: y, upAt } : undefined;
+      kernel.encode(rec, { gate: c.inPlace ? y : bg, up: bu, y, count: c.count, act: c.act, q8: c.quant ? { xq, xd } : undefined, packed });
       if (c.quant) {
-        rec.encoder.copyBufferToBuffer(xq, 0, by, c.count * 4, q8.q);
-        rec.encoder.copyBufferToBuffer(xd, 0, by, c.count * 4 + q8.q, q8.d);
+        rec.encoder.copyBufferToBuffer(xq, 0, by, yElems * 4, q8.q);
+        rec.encoder.copyBufferToBuffer(xd, 0, by, yElems * 4 + q8.q, q8.d);
       }
     });
     const act = c.act ?? 'silu';
@@ -84,8 +91,8 @@ export async function checkSwiglu(device: GPUDevice, cases: SwigluCase[], seed =
     const errScale = want.map((w, j) => Math.abs(w) * (1 + Math.abs(sigmoidArgument(g[j], act))));
     const y = out.subarray(0, c.count);
     let cmp = compare(y, want, 1e-30, SWIGLU_RTOL, errScale);
-    if (cmp.ok && c.quant) cmp = compareQ8(y, new Int8Array(out.buffer, c.count * 4, c.count), new Float32Array(out.buffer, c.count * 4 + q8.q, q8.d / 4));
-    results.push(caseResult(`${act} count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}${c.quant ? ' q8' : ''}`, cmp, gpuError));
+    if (cmp.ok && c.quant) cmp = compareQ8(y, new Int8Array(out.buffer, yElems * 4, c.count), new Float32Array(out.buffer, yElems * 4 + q8.q, q8.d / 4));
+    results.push(caseResult(`${act} count=${c.count} scale=${c.scale.toPrecision(2)}${c.inPlace ? ' in place' : ''}${c.packed ? ' packed' : ''}${c.quant ? ' q8' : ''}`, cmp, gpuError));
   }
   return results;
 }

@@ -16,7 +16,8 @@
  * Fused files (attn_qkv, phi3's gate+up) arrive split by rows (tensors.ts).
  * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
  * and with int8Dot the producer of a Q8_0 / Q4_0 matmul's input (rms_norm, swiglu, the split attention's merge)
- * also writes it quantized to 8-bit blocks, so a llama layer is 15 dispatches.
+ * also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts could
+ * fuse the matrices. A llama layer is then 12 dispatches.
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
@@ -36,7 +37,7 @@ import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, packTopkAdj, readTopk, topkOutWords } from '../kernels/topk.ts';
 import { Uniforms, readBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
-import { qkvName } from './fuse.ts';
+import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
 
@@ -65,8 +66,9 @@ export class Forward {
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'qkv' | 'att' | 'g' | 'u' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'qkv' | 'att' | 'gu' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
   private readonly qkv: Record<'q' | 'k' | 'v', GPUBufferBinding>; // regions of buf.qkv
+  private readonly gu: Record<'g' | 'u', GPUBufferBinding>; // regions of buf.gu
   private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
   private lastRows = 0; // logit rows the last run computed
   private adj?: GPUBuffer; // topk adjustments, grown on demand
@@ -123,8 +125,7 @@ export class Forward {
       h: f32(c * Math.max(e, nHead * hd), 'h'),
       qkv: this.storage(qkvAt.bytes, 'qkv'),
       att: f32(c * nHead * hd, 'att'),
-      g: f32(c * nFf, 'ffn.gate'),
-      u: f32(c * nFf, 'ffn.up'),
+      gu: this.storage(2 * region(nFf), 'ffn.gate_up'), // gate, up: [c][nFf] regions, as q, k, v
       o: f32(c * e, 'block_out'), // a block's output (attention's or the feed-forward's), before its residual add
       post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // that, post-normed
       partO: f32(this.splitTokens * nHead * splits * hd, 'attention.partO'),
@@ -135,6 +136,8 @@ export class Forward {
     };
     const bind = (offset: number, n: number): GPUBufferBinding => ({ buffer: this.buf.qkv, offset, size: Math.ceil((c * n * 4) / 16) * 16 });
     this.qkv = { q: bind(qkvAt.q, nHead * hd), k: bind(qkvAt.k, nHeadKv * hd), v: bind(qkvAt.v, nHeadKv * hd) };
+    const gu = (offset: number): GPUBufferBinding => ({ buffer: this.buf.gu, offset, size: Math.ceil((c * nFf * 4) / 16) * 16 });
+    this.gu = { g: gu(0), u: gu(region(nFf)) };
     this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
     const factors = ropeFactorsTensor(hp, contextTokens);
     if (w.has(factors)) this.ropeFactors = this.vec(factors);
@@ -292,13 +295,17 @@ export class Forward {
         attIn = this.input(rec, attOut, m, nHead * hd, [wo]);
       }
       this.mm(rec, wo, attIn, B.o, m);
-      const [wg, wu, wd] = ['ffn_gate', 'ffn_up', 'ffn_down'].map((n) => this.t(`${p}${n}.weight`));
-      const fIn = this.normed(rec, this.blockOut(rec, p + 'post_attention_norm.weight', m), p + 'ffn_norm.weight', m, [wg, wu]);
-      this.mm(rec, wg, fIn, B.g, m);
-      this.mm(rec, wu, fIn, B.u, m);
+      const { g: G, u: U } = this.gu;
+      const wd = this.t(p + 'ffn_down.weight');
+      const fusedGU = this.w.get(gateUpName(p)); // gate|up in one matrix: one dispatch, each to its region
+      const gateUp = fusedGU ? [fusedGU] : ['ffn_gate', 'ffn_up'].map((n) => this.t(`${p}${n}.weight`));
+      const fIn = this.normed(rec, this.blockOut(rec, p + 'post_attention_norm.weight', m), p + 'ffn_norm.weight', m, gateUp);
+      if (fusedGU) this.mm(rec, fusedGU, fIn, B.gu, m, 0, 0, undefined, [G, U].map((r, i) => ({ rows: fusedGU.segments![i], base: r.offset! / 4 })));
+      else gateUp.forEach((w, i) => this.mm(rec, w, fIn, [G, U][i], m));
       const gq = this.wantsQ8([wd]); // the activation quantizes its output for the down projection
-      this.swiglu.encode(rec, { gate: B.g, up: B.u, y: B.g, count: m * this.hp.nFf, act: this.hp.act, q8: gq ? { xq: B.xq, xd: B.xd } : undefined });
-      this.mm(rec, wd, { f: B.g, q: gq }, B.o, m);
+      const packed = { buf: B.gu, upAt: U.offset! / 4 }; // gate and up share a buffer: the kernel reads both through it
+      this.swiglu.encode(rec, { gate: G, up: U, y: G, packed, count: m * this.hp.nFf, act: this.hp.act, q8: gq ? { xq: B.xq, xd: B.xd } : undefined });
+      this.mm(rec, wd, { f: G, q: gq }, B.o, m);
       add = this.blockOut(rec, p + 'post_ffw_norm.weight', m);
     }
     const rows = c.logitRows;

@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import { GgmlType } from '../gguf/ggml.ts';
 import { readBuffer, storageBuffer } from '../kernels/runtime.ts';
 import { suiteGpu } from '../kernels/suite.ts';
-import { fuseProjections, qkvName } from './fuse.ts';
+import { fuseProjections, gateUpName, qkvName } from './fuse.ts';
 import type { GpuTensor } from './upload.ts';
 
 const gpu = suiteGpu();
@@ -13,14 +13,16 @@ function tensor(device: GPUDevice, name: string, type: GgmlType, k: number, rows
   return { name, type, dims: [k, rows], rowBytes: k * 4, parts: [{ buf, rowLo: 0, rows }], bytes: buf.size };
 }
 
-test('a layer\'s q, k, v become one matrix whose rows are theirs back to back; a layer whose parts differ keeps them', async () => {
+test('a layer\'s q, k, v (and gate, up) become one matrix whose rows are theirs back to back; a layer whose parts differ keeps them', async () => {
   const d = gpu().device;
   const w = new Map<string, GpuTensor>();
   for (const [n, rows, fill] of [['attn_q', 4, 1], ['attn_k', 2, 2], ['attn_v', 2, 3]] as const) w.set(`blk.0.${n}.weight`, tensor(d, `blk.0.${n}.weight`, GgmlType.F32, 8, rows, fill));
   for (const [n, type] of [['attn_q', GgmlType.F32], ['attn_k', GgmlType.F32], ['attn_v', GgmlType.F16]] as const) w.set(`blk.1.${n}.weight`, tensor(d, `blk.1.${n}.weight`, type, 8, 2, 9));
+  for (const [n, rows, fill] of [['ffn_gate', 3, 4], ['ffn_up', 3, 5]] as const) w.set(`blk.0.${n}.weight`, tensor(d, `blk.0.${n}.weight`, GgmlType.F32, 8, rows, fill));
   fuseProjections(d, w, 2, 1 << 20);
+  expect(w.get(gateUpName('blk.0.'))?.segments).toEqual([3, 3]);
   const fused = w.get(qkvName('blk.0.'))!;
-  expect([...w.keys()].filter((n) => n.startsWith('blk.0.'))).toEqual([qkvName('blk.0.')]);
+  expect([...w.keys()].filter((n) => n.startsWith('blk.0.')).sort()).toEqual([qkvName('blk.0.'), gateUpName('blk.0.')].sort());
   expect(fused.dims).toEqual([8, 8]);
   expect(fused.segments).toEqual([4, 2, 2]);
   const bytes = new Uint8Array(await readBuffer(d, fused.parts[0].buf, 8 * 8 * 4));

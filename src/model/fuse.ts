@@ -1,6 +1,7 @@
 /**
  * Matrices that read the same input, fused into one GPU buffer after upload so one matmul dispatch covers
- * them: a layer's attn_q | attn_k | attn_v become `blk.N.attn_qkv.fused`, rows back to back, and the forward
+ * them: a layer's attn_q | attn_k | attn_v become `blk.N.attn_qkv.fused` and its ffn_gate | ffn_up
+ * `blk.N.ffn_gate_up.fused`, rows back to back, and the forward
  * pass writes each part's rows to its own region of y (output segments, shaders/matmul_out.wgsl). Done with
  * GPU copies when the parts are whole (one buffer each), share a type and a row length, and fit one binding
  * together; the parts' buffers are destroyed. Otherwise the parts stay as they are.
@@ -9,6 +10,8 @@ import type { GpuTensor } from './upload.ts';
 
 /** Name of the fused q|k|v matrix of the layer whose tensor names start with `prefix` ("blk.N."). */
 export const qkvName = (prefix: string): string => `${prefix}attn_qkv.fused`;
+/** Name of its fused gate|up matrix. */
+export const gateUpName = (prefix: string): string => `${prefix}ffn_gate_up.fused`;
 
 /** `parts` as one matrix (with their row counts as segments), or undefined when they cannot be fused. */
 export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, maxPartBytes: number): GpuTensor | undefined {
@@ -31,16 +34,18 @@ export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, ma
   return { name, type: first.type, dims: [first.dims[0], total], rowBytes: first.rowBytes, parts: [{ buf, rowLo: 0, rows: total }], bytes: buf.size, segments: rows };
 }
 
-/** Fuses every layer's q|k|v in `weights` (replacing the three entries) where fuseRows can. */
+/** Fuses every layer's q|k|v and gate|up in `weights` (replacing the parts' entries) where fuseRows can. */
 export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTensor>, nLayer: number, maxPartBytes: number): void {
   for (let l = 0; l < nLayer; l++) {
     const p = `blk.${l}.`;
-    const names = ['attn_q', 'attn_k', 'attn_v'].map((n) => `${p}${n}.weight`);
-    const parts = names.map((n) => weights.get(n));
-    if (parts.some((t) => !t)) continue;
-    const fused = fuseRows(device, parts as GpuTensor[], qkvName(p), maxPartBytes);
-    if (!fused) continue;
-    for (const n of names) weights.delete(n);
-    weights.set(fused.name, fused);
+    for (const [group, name] of [[['attn_q', 'attn_k', 'attn_v'], qkvName(p)], [['ffn_gate', 'ffn_up'], gateUpName(p)]] as const) {
+      const names = group.map((n) => `${p}${n}.weight`);
+      const parts = names.map((n) => weights.get(n));
+      if (parts.some((t) => !t)) continue;
+      const fused = fuseRows(device, parts as GpuTensor[], name, maxPartBytes);
+      if (!fused) continue;
+      for (const n of names) weights.delete(n);
+      weights.set(fused.name, fused);
+    }
   }
 }
