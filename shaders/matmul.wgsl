@@ -38,8 +38,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w, 16 at a time (repacked rows)
 
-var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
-
 fn xs(i: u32) -> f32 { // element i of x
   return x[i >> 2u][i & 3u];
 }
@@ -204,21 +202,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
       }
     }
   }
-  for (var tt = 0u; tt < nt; tt++) { // nt is uniform across the workgroup
-    partial[tt * WG + lid] = s[tt];
-  }
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride /= 2u) {
-    if (j < stride) { // lanes of one row sit together: lid + stride stays in the row
-      for (var tt = 0u; tt < nt; tt++) {
-        partial[tt * WG + lid] += partial[tt * WG + lid + stride];
-      }
-    }
-    workgroupBarrier();
-  }
-  if (j == 0u && o < params.n) {
-    for (var tt = 0u; tt < nt; tt++) {
-      y[out_index(t0 + tt, o)] = partial[tt * WG + lid];
-    }
-  }
+  reduce_store(s, nt, t0, o, j, lid);
 }

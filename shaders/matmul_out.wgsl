@@ -1,6 +1,7 @@
-// Where a matmul writes output row o of token t. Not a kernel: prepended to matmul.wgsl and matmul_q8.wgsl,
-// whose Params end with the four fields used here. Rows of W may fall into up to three segments (a fused
-// weight: q|k|v, or gate|up), each written as its own [tokens][rows of the segment] region of y:
+// Where and how a matmul writes its results. Not a kernel: prepended to matmul.wgsl and matmul_q8.wgsl, whose
+// Params end with the four fields used here and which declare WG, TPR, TT and y. Rows of W may fall into up
+// to three segments (a fused weight: q|k|v, or gate|up), each written as its own [tokens][rows of the
+// segment] region of y:
 //   rows 0 .. seg1 - 1:     y[t * y_stride + y_offset + o]                (as an unfused weight)
 //   rows seg1 .. seg2 - 1:  y[base1 + t * (seg2 - seg1) + (o - seg1)]
 //   rows seg2 .. n - 1:     y[base2 + t * (n - seg2) + (o - seg2)]
@@ -14,4 +15,37 @@ fn out_index(t: u32, o: u32) -> u32 {
     return params.base1 + t * (params.seg2 - params.seg1) + (o - params.seg1);
   }
   return t * params.y_stride + params.y_offset + o;
+}
+
+var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
+
+// Sums the TPR lanes of each row (lane j = lid % TPR; the lanes of a row sit together) and writes row o's
+// results for tokens t0 .. t0 + nt - 1 (s[tt]: this invocation's partial sum of token t0 + tt). Called from
+// uniform control flow (nt is uniform across the workgroup): it has barriers, unless TPR = 1.
+fn reduce_store(s: array<f32, 8>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
+  if (TPR == 1u) { // a row per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
+    if (o < params.n) {
+      for (var tt = 0u; tt < nt; tt++) {
+        y[out_index(t0 + tt, o)] = s[tt];
+      }
+    }
+    return;
+  }
+  for (var tt = 0u; tt < nt; tt++) { // nt is uniform across the workgroup
+    partial[tt * WG + lid] = s[tt];
+  }
+  workgroupBarrier();
+  for (var stride = TPR / 2u; stride > 0u; stride /= 2u) {
+    if (j < stride) { // lanes of one row sit together: lid + stride stays in the row
+      for (var tt = 0u; tt < nt; tt++) {
+        partial[tt * WG + lid] += partial[tt * WG + lid + stride];
+      }
+    }
+    workgroupBarrier();
+  }
+  if (j == 0u && o < params.n) {
+    for (var tt = 0u; tt < nt; tt++) {
+      y[out_index(t0 + tt, o)] = partial[tt * WG + lid];
+    }
+  }
 }

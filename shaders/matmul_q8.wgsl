@@ -37,8 +37,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w: the weight blocks
 @group(0) @binding(5) var<storage, read> xd: array<vec2<f32>>; // (d, sumq) per block of x
 
-var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
@@ -79,29 +77,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
       }
     }
   }
-  if (TPR == 1u) { // a row per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
-    if (o < params.n) {
-      for (var tt = 0u; tt < nt; tt++) {
-        y[out_index(t0 + tt, o)] = s[tt];
-      }
-    }
-    return;
-  }
-  for (var tt = 0u; tt < nt; tt++) { // nt is uniform across the workgroup
-    partial[tt * WG + lid] = s[tt];
-  }
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride /= 2u) {
-    if (j < stride) { // lanes of one row sit together: lid + stride stays in the row
-      for (var tt = 0u; tt < nt; tt++) {
-        partial[tt * WG + lid] += partial[tt * WG + lid + stride];
-      }
-    }
-    workgroupBarrier();
-  }
-  if (j == 0u && o < params.n) {
-    for (var tt = 0u; tt < nt; tt++) {
-      y[out_index(t0 + tt, o)] = partial[tt * WG + lid];
-    }
-  }
+  reduce_store(s, nt, t0, o, j, lid);
 }

@@ -21,7 +21,7 @@ kernelSuite('matmul', {
     ['F16 element index off by one', typeCases(GgmlType.F16), 'wv = f16_at(row + 2u * (i0 + j));', 'wv = f16_at(row + 2u * (i0 + j + 1u));'],
     ['F32 ignores the weight offset', typeCases(GgmlType.F32), 'let row = params.w_offset + o * params.row_bytes;', 'let row = o * params.row_bytes;'],
     ['rows after the first of a workgroup not reduced', typeCases(GgmlType.Q8_0), 'if (j < stride)', 'if (lid < stride)'],
-    ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[out_index(t0 + tt, o)]', 'y[out_index(t0, o)]'],
+    ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[out_index(t0 + tt, o)] = partial', 'y[out_index(t0, o)] = partial'],
     ['prefill groups read the first token\'s x for all', typeCases(GgmlType.Q8_0), 'let xe = xb + tt * params.k + blk * 32u;', 'let xe = xb + blk * 32u;'],
     ['partial sums not reduced', typeCases(GgmlType.F32), 'stride > 0u', 'stride > 1u'],
     ['Q4_1 min ignored', typeCases(GgmlType.Q4_1), 'select(f16_at(p + 2u), -16.0 * d', 'select(0.0, -16.0 * d'],

@@ -194,8 +194,10 @@ export class Forward {
     return { f: this.buf.h, q };
   }
 
-  /** y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight. */
-  /** A fused matrix (one part) takes `segments` instead: each of its matrices' rows to its own region of y. */
+  /**
+   * y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight; a fused matrix (one part) takes
+   * `segments` instead: each of its matrices' rows to its own region of y.
+   */
   private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[]): void {
     const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
@@ -203,6 +205,19 @@ export class Forward {
       if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
       else this.matmul.encode(rec, { ...a, x: x.f });
     }
+  }
+
+  /** A layer's matrices `names` that read one input: fused into one (model/fuse.ts), or each on its own. */
+  private group(prefix: string, fusedName: string, names: string[]): GpuTensor[] {
+    const fused = this.w.get(fusedName);
+    return fused ? [fused] : names.map((n) => this.t(`${prefix}${n}.weight`));
+  }
+
+  /** Each matrix of a group into its region of `buf`: one dispatch for a fused group, else one per matrix. */
+  private mmRegions(rec: Recorder, group: GpuTensor[], x: Input, buf: GPUBuffer, regions: GPUBufferBinding[], m: number): void {
+    const [fused] = group;
+    if (fused.segments) this.mm(rec, fused, x, buf, m, 0, 0, undefined, regions.map((r, i) => ({ rows: fused.segments![i], base: r.offset! / 4 })));
+    else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m));
   }
 
   private readonly waits = new Map<number, number>(); // ms from submit to results of the last run, by tokens
@@ -254,15 +269,8 @@ export class Forward {
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
       const { q: Q, k: K, v: V } = this.qkv;
-      const fused = this.w.get(qkvName(p)); // q|k|v in one matrix (model/fuse.ts): one dispatch, each to its region
-      const projections = fused ? [fused] : ['attn_q', 'attn_k', 'attn_v'].map((n) => this.t(`${p}${n}.weight`));
-      const hIn = this.normed(rec, add, p + 'attn_norm.weight', m, projections);
-      if (fused) {
-        const segments = [Q, K, V].map((r, i) => ({ rows: fused.segments![i], base: r.offset! / 4 }));
-        this.mm(rec, fused, hIn, B.qkv, m, 0, 0, undefined, segments);
-      } else {
-        projections.forEach((w, i) => this.mm(rec, w, hIn, [Q, K, V][i], m));
-      }
+      const projections = this.group(p, qkvName(p), ['attn_q', 'attn_k', 'attn_v']);
+      this.mmRegions(rec, projections, this.normed(rec, add, p + 'attn_norm.weight', m, projections), B.qkv, [Q, K, V], m);
       if (this.hp.qkvBias) {
         this.add.encode(rec, { y: Q, b: this.vec(p + 'attn_q.bias'), count: m * nHead * hd, period: nHead * hd });
         this.add.encode(rec, { y: K, b: this.vec(p + 'attn_k.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
@@ -297,11 +305,9 @@ export class Forward {
       this.mm(rec, wo, attIn, B.o, m);
       const { g: G, u: U } = this.gu;
       const wd = this.t(p + 'ffn_down.weight');
-      const fusedGU = this.w.get(gateUpName(p)); // gate|up in one matrix: one dispatch, each to its region
-      const gateUp = fusedGU ? [fusedGU] : ['ffn_gate', 'ffn_up'].map((n) => this.t(`${p}${n}.weight`));
+      const gateUp = this.group(p, gateUpName(p), ['ffn_gate', 'ffn_up']);
       const fIn = this.normed(rec, this.blockOut(rec, p + 'post_attention_norm.weight', m), p + 'ffn_norm.weight', m, gateUp);
-      if (fusedGU) this.mm(rec, fusedGU, fIn, B.gu, m, 0, 0, undefined, [G, U].map((r, i) => ({ rows: fusedGU.segments![i], base: r.offset! / 4 })));
-      else gateUp.forEach((w, i) => this.mm(rec, w, fIn, [G, U][i], m));
+      this.mmRegions(rec, gateUp, fIn, B.gu, [G, U], m);
       const gq = this.wantsQ8([wd]); // the activation quantizes its output for the down projection
       const packed = { buf: B.gu, upAt: U.offset! / 4 }; // gate and up share a buffer: the kernel reads both through it
       this.swiglu.encode(rec, { gate: G, up: U, y: G, packed, count: m * this.hp.nFf, act: this.hp.act, q8: gq ? { xq: B.xq, xd: B.xd } : undefined });
