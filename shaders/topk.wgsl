@@ -17,6 +17,8 @@
 // chunk of WG items goes into list[WG ..] (items not better than list[k - 1] as empty slots) and, when
 // one is better, a bitonic network sorts all 2WG. Sums of exp are (m, s1, st) triples, s1 = sum
 // exp(l - m) and st = sum exp((l - m) * inv_temp), combined exactly at any max (online softmax, f32).
+// k = 1 (greedy decoding) sorts nothing: each invocation keeps its best item in registers and one tree
+// reduction, alongside the sums', finds the workgroup's (reduce_best).
 // WG must be a power of two >= KMAX.
 
 override WG: u32 = 256;  // invocations per workgroup, a power of two >= KMAX
@@ -54,6 +56,7 @@ struct Adj {
 var<workgroup> list_key: array<u32, 2u * WG>; // [0, k): the best k seen, in order; [WG, 2WG): a chunk
 var<workgroup> list_id: array<u32, 2u * WG>;
 var<workgroup> red: array<vec3<f32>, WG>;     // (m, s1, st) reduction
+var<workgroup> best: array<vec2<u32>, WG>;    // (key, id) reduction, for k = 1
 var<workgroup> fresh: atomic<u32>;            // set when the chunk has an item better than list[k - 1]
 var<workgroup> fresh_any: u32;                // fresh, read out for workgroupUniformLoad
 
@@ -99,6 +102,29 @@ fn reduce_sums(acc: vec3<f32>, lid: u32) -> vec3<f32> {
       red[lid] = combine(red[lid], red[lid + stride]);
     }
     workgroupBarrier();
+  }
+  return red[0];
+}
+
+// k = 1: the workgroup's combined (m, s1, st), to every invocation, and its best (key, id) in list[0].
+fn reduce_best(acc: vec3<f32>, key: u32, id: u32, lid: u32) -> vec3<f32> {
+  best[lid] = vec2(key, id);
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      red[lid] = combine(red[lid], red[lid + stride]);
+      let a = best[lid];
+      let b = best[lid + stride];
+      if (before(b.x, b.y, a.x, a.y)) {
+        best[lid] = b;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { // read by invocation 0 only (lid < k)
+    list_key[0] = best[0].x;
+    list_id[0] = best[0].y;
   }
   return red[0];
 }
@@ -173,8 +199,13 @@ fn slices(idx: u32, lid: u32) {
   let row = idx / params.n_slices;
   let start = (idx % params.n_slices) * params.slice;
   let end = min(start + params.slice, params.v);
-  clear_list(lid);
+  let one = params.k == 1u;
+  if (!one) {
+    clear_list(lid);
+  }
   var acc = vec3(NEG_BIG, 0.0, 0.0);
+  var bk = EMPTY_KEY; // k = 1: this invocation's best
+  var bi = EMPTY_ID;
   for (var c = start; c < end; c += WG) {
     let i = c + lid;
     var key = EMPTY_KEY;
@@ -187,9 +218,21 @@ fn slices(idx: u32, lid: u32) {
         acc = combine(acc, vec3(l, 1.0, 1.0));
       }
     }
-    offer(key, id, lid);
+    if (one) {
+      if (before(key, id, bk, bi)) {
+        bk = key;
+        bi = id;
+      }
+    } else {
+      offer(key, id, lid);
+    }
   }
-  let sums = reduce_sums(acc, lid);
+  var sums: vec3<f32>;
+  if (one) {
+    sums = reduce_best(acc, bk, bi, lid);
+  } else {
+    sums = reduce_sums(acc, lid);
+  }
   let p = idx * (4u + 2u * params.k);
   if (lid == 0u) {
     partial[p] = bitcast<u32>(sums.x);
@@ -209,16 +252,30 @@ fn merge(row: u32, lid: u32) {
   }
   let stride = 4u + 2u * params.k; // words per partial and per out row
   let first = row * params.n_slices; // the row's first partial
-  clear_list(lid);
+  let one = params.k == 1u;
+  if (!one) {
+    clear_list(lid);
+  }
   var acc = vec3(NEG_BIG, 0.0, 0.0);
+  var bk = EMPTY_KEY; // k = 1: the best of this invocation's partials
+  var bi = EMPTY_ID;
   for (var s = lid; s < params.n_slices; s += WG) {
     let p = (first + s) * stride;
     acc = combine(acc, vec3(bitcast<f32>(partial[p]), bitcast<f32>(partial[p + 1u]), bitcast<f32>(partial[p + 2u])));
+    if (one && before(partial[p + 4u], partial[p + 4u + params.k], bk, bi)) {
+      bk = partial[p + 4u];
+      bi = partial[p + 4u + params.k];
+    }
   }
-  let sums = reduce_sums(acc, lid);
+  var sums: vec3<f32>;
+  if (one) {
+    sums = reduce_best(acc, bk, bi, lid);
+  } else {
+    sums = reduce_sums(acc, lid);
+  }
   // rank-major: item j is entry j / n_slices of partial j % n_slices, so the lists' best come first
   // and the later chunks seldom have an item to sort in
-  let n = params.n_slices * params.k;
+  let n = select(params.n_slices * params.k, 0u, one);
   for (var c = 0u; c < n; c += WG) {
     let j = c + lid;
     var key = EMPTY_KEY;

@@ -41,6 +41,8 @@ export function topkCases(seed: number, random = 4): TopkCase[] {
     { rows: 1, V: 151936, k: 40, invTemp: 1, std: 3, spikes: 30, nAdj: 64 },
     { rows: 1, V: 128256, k: 1, invTemp: 10, std: 3, spikes: 10, nAdj: 16 }, // exp(300): overflows without the max
     { rows: 2, V: 262144, k: 64, invTemp: 10, std: 4, spikes: 40, nAdj: 32, masked: 0.01 },
+    { rows: 3, V: 5001, k: 1, invTemp: 1, std: 2, spikes: 0, nAdj: 4, grid: 1 }, // k = 1 (greedy): ties for the best across slices
+    { rows: 2, V: 3001, k: 1, invTemp: 2, std: 3, spikes: 3, nAdj: 6, masked: 0.9, allMasked: true },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {

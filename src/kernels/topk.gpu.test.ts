@@ -17,5 +17,8 @@ kernelSuite('topk', {
     ['sums without the max subtraction', pick(3000, 128256), 'let m = max(a.x, b.x);', 'let m = 0.0;'],
     ['last logit of each slice skipped', pick(1000, 32000), 'let end = min(start + params.slice, params.v);', 'let end = min(start + params.slice, params.v) - 1u;'],
     ['sort network misses its last step', pick(7, 1000), 'stride > 0u; stride >>= 1u', 'stride > 1u; stride >>= 1u'],
+    ['k = 1: the best not reduced across the workgroup', pick(5001, 3001), 'if (before(b.x, b.y, a.x, a.y)) {', 'if (false) {'],
+    ['k = 1: an invocation keeps the first item it sees', pick(5001, 3001), 'if (before(key, id, bk, bi)) {', 'if (bk == EMPTY_KEY) {'],
+    ['k = 1: the merge reads a slice\'s id one word off', pick(5001, 3001), 'bi = partial[p + 4u + params.k];', 'bi = partial[p + 5u + params.k];'],
   ],
 });
