@@ -33,7 +33,7 @@ async function tokens(engine: Engine, prompt: number[], params: Partial<Sampling
 const prompts = (nVocab: number) => Array.from({ length: 16 }, (_, i) => randomPrompt(nVocab, 3 + ((i * 37) % 31), 100 + i, 1));
 
 test('16 concurrent greedy requests share chunks and each gets the tokens it gets alone', async () => {
-  const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 128, chunkTokens: 64 });
+  const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 128, chunkTokens: 64, checkPlans: true }); // each run encoded afresh, compared with its plan
   tok = tokenizerFromGguf(engine.metadata);
   try {
     const ps = prompts(engine.hp.nVocab);
@@ -67,7 +67,7 @@ test('sampled requests at different temperatures batch apart and reproduce their
 
 test('a KV pool too small for all requests at once: they wait or are preempted, and all finish with their own tokens', async () => {
   // 8 pages of 16 tokens; each of 8 requests grows to 2-4 pages (3..33 prompt tokens + 24): ~24 pages at once
-  const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 128, kvTokens: 128, chunkTokens: 32 });
+  const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 128, kvTokens: 128, chunkTokens: 32, checkPlans: true });
   try {
     const ps = prompts(engine.hp.nVocab).slice(0, 8);
     const alone: number[][] = [];

@@ -23,7 +23,7 @@ const path = () => makeModel({ name: 'engine api qwen2 GQA', args: ['--arch', 'q
 
 beforeAll(async () => {
   gpu = await openTestGpu();
-  engine = await Engine.load(gpu, await fileSource(path()), { contextTokens: 128, kvTokens: 512, chunkTokens: 16 });
+  engine = await Engine.load(gpu, await fileSource(path()), { contextTokens: 128, kvTokens: 512, chunkTokens: 16, checkPlans: true }); // runs encoded afresh, compared with their step plans
 });
 afterAll(() => {
   engine?.unload();

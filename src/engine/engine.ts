@@ -45,6 +45,8 @@ export interface LoadOptions {
    * does (2-4x faster on a software adapter). Default: where WGSL has dot4I8Packed; false keeps f32 inputs.
    */
   int8Dot?: boolean;
+  /** Encode every forward run afresh and throw where a replayed step plan would differ (model/plans.ts; tests). */
+  checkPlans?: boolean;
 }
 
 export interface ModelHeader {
@@ -149,6 +151,7 @@ export class Engine {
         cpuAdapter: info.isFallbackAdapter,
         sleepBeforeRead: info.isFallbackAdapter && info.pollsToWait,
         int8Dot: info.int8Dot && (o.int8Dot ?? true),
+        checkPlans: o.checkPlans,
       });
       await device.queue.onSubmittedWorkDone();
     } catch (e) {

@@ -22,7 +22,7 @@ let tok: Tokenizer;
 beforeAll(async () => {
   gpu = await openTestGpu();
   const path = makeModel({ name: 'generate llama builtin', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] });
-  engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 256 });
+  engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 256, checkPlans: true }); // every run encoded afresh and compared with its step plan
   tok = tokenizerFromGguf(engine.metadata);
 });
 afterAll(() => {

@@ -46,6 +46,7 @@ export class PipelineCache {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(...groups);
+    rec.dispatches?.push({ pipeline, bind, groups });
     if (!rec.pass) pass.end();
   }
 }

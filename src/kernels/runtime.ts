@@ -42,6 +42,7 @@ export class Uniforms {
     }
     const offset = (this.used % perBlock) * Uniforms.SLOT;
     this.blocks[b].data.set(new Uint8Array(words), offset);
+    this.blocks[b].data.fill(0, offset + words.byteLength, offset + Uniforms.SLOT); // no stale bytes: snapshots compare equal
     this.used++;
     return { buffer: this.blocks[b].buf, offset, size: Math.ceil(words.byteLength / 16) * 16 };
   }
@@ -58,10 +59,35 @@ export class Uniforms {
     this.used = 0;
   }
 
+  /** The Params pushed since reset(), slot by slot: what load() takes to push the same again. */
+  snapshot(): Uint8Array {
+    const out = new Uint8Array(this.used * Uniforms.SLOT);
+    for (let at = 0, b = 0; at < out.length; at += Uniforms.BLOCK, b++) out.set(this.blocks[b].data.subarray(0, Math.min(Uniforms.BLOCK, out.length - at)), at);
+    return out;
+  }
+
+  /**
+   * Replaces what was pushed since reset() with a snapshot(), into the same slots, for the bind groups of the
+   * dispatches that pushed it (a replayed plan, model/plans.ts). flush() before submit, as after pushes.
+   */
+  load(snapshot: Uint8Array): void {
+    const n = snapshot.length / Uniforms.SLOT;
+    if (n > this.blocks.length * (Uniforms.BLOCK / Uniforms.SLOT)) throw new Error(`uniforms: a snapshot of ${n} slots is more than were ever pushed`);
+    for (let at = 0, b = 0; at < snapshot.length; at += Uniforms.BLOCK, b++) this.blocks[b].data.set(snapshot.subarray(at, Math.min(at + Uniforms.BLOCK, snapshot.length)));
+    this.used = n;
+  }
+
   destroy(): void {
     for (const b of this.blocks) b.buf.destroy();
     this.blocks.length = 0;
   }
+}
+
+/** One dispatch as encoded: what a replay (model/plans.ts) encodes again. */
+export interface EncodedDispatch {
+  pipeline: GPUComputePipeline;
+  bind: GPUBindGroup;
+  groups: [number, number?, number?];
 }
 
 /** What a kernel wrapper encodes into: a command encoder and the Params slots of its dispatches. */
@@ -69,6 +95,7 @@ export interface Recorder {
   encoder: GPUCommandEncoder;
   uniforms: Uniforms;
   pass?: GPUComputePassEncoder; // when set, dispatches go into this open pass (one per forward) instead of one each
+  dispatches?: EncodedDispatch[]; // when set, each dispatch is appended here too
 }
 
 /** A binding: a whole buffer, or a byte range of one (offset a multiple of minStorageBufferOffsetAlignment). */

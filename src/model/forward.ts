@@ -17,7 +17,8 @@
  * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
  * and with int8Dot the producer of a Q8_0 / Q4_0 matmul's input (rms_norm, swiglu, the split attention's merge)
  * also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts could
- * fuse the matrices. A llama layer is then 12 dispatches.
+ * fuse the matrices. A llama layer is then 12 dispatches. A run whose chunk has the key of an earlier one (a
+ * decode step after a decode step) replays that run's dispatches and Params (model/plans.ts).
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
@@ -35,11 +36,13 @@ import { RopeKernel } from '../kernels/rope.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
-import { TopkKernel, packTopkAdj, readTopk, topkOutWords } from '../kernels/topk.ts';
+import { TopkKernel, readTopk } from '../kernels/topk.ts';
 import { Uniforms, readBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
 import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
+import { Plans, planKey, replay, samePlan } from './plans.ts';
+import { OutBuffers } from './out_buffers.ts';
 
 export type { Chunk, ForwardOptions, ForwardResult, TokenMasks } from './chunk.ts';
 
@@ -66,15 +69,12 @@ export class Forward {
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
+  private readonly plans = new Plans(); // runs as encoded, replayed for chunks with the same key (model/plans.ts)
   private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'qkv' | 'att' | 'gu' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
   private readonly qkv: Record<'q' | 'k' | 'v', GPUBufferBinding>; // regions of buf.qkv
   private readonly gu: Record<'g' | 'u', GPUBufferBinding>; // regions of buf.gu
-  private logits?: GPUBuffer; // [rows][V], grown on demand; holds the last run's (adjusted) logits
+  private readonly outs: OutBuffers; // logits, topk's inputs and results, the read-back copy: grown on demand
   private lastRows = 0; // logit rows the last run computed
-  private adj?: GPUBuffer; // topk adjustments, grown on demand
-  private topkOut?: GPUBuffer; // topk results, grown on demand
-  private masks?: GPUBuffer; // grammar token masks, grown on demand
-  private readBack?: GPUBuffer; // MAP_READ copy of what a step reads back, grown on demand
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
   private readonly ropeFactors?: GPUBuffer; // frequency factors (llama3 rope_freqs, phi3 short or long factors)
 
@@ -104,6 +104,7 @@ export class Forward {
     this.softcap = new SoftcapKernel(device);
     this.tokenMask = new TokenMaskKernel(device);
     this.uniforms = new Uniforms(device);
+    this.outs = new OutBuffers(device, hp.nVocab, () => this.plans.clear()); // a plan may bind a buffer it replaces
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
     // q, k, v: [c][nHead * hd], [c][nHeadKv * hd] x 2, regions of one buffer (256-byte aligned, for bindings),
@@ -150,7 +151,7 @@ export class Forward {
 
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
   get scratchBytes(): number {
-    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + (this.logits?.size ?? 0) + (this.adj?.size ?? 0) + (this.topkOut?.size ?? 0) + (this.masks?.size ?? 0) + 256 * 1024; // the MAP_READ copy is host-visible staging, not counted
+    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + this.outs.bytes + 256 * 1024;
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
@@ -243,7 +244,6 @@ export class Forward {
     const t0 = performance.now();
     const m = c.ids.length;
     if (m < 1 || m > this.chunkTokens) throw new Error(`chunk of ${m} tokens (1..${this.chunkTokens})`);
-    const { nEmbd: e, nHead, nHeadKv, headDim: hd, nVocab, nLayer, eps } = this.hp;
     const q = this.device.queue;
     const B = this.buf;
     q.writeBuffer(B.ids, 0, c.ids);
@@ -252,19 +252,65 @@ export class Forward {
     const table = new Uint32Array(c.tables.length * this.maxPages);
     c.tables.forEach((row, r) => table.set(row, r * this.maxPages));
     q.writeBuffer(B.table, 0, table);
-    const nOut = c.logitRows.length;
-    if (!this.logits || this.logits.size < nOut * nVocab * 4) this.logits = this.replace(this.logits, nOut * nVocab * 4, 'logits');
-
-    this.uniforms.reset();
+    const read = this.outs.prepare(c);
     const rec: Recorder = { encoder: this.device.createCommandEncoder({ label: 'forward' }), uniforms: this.uniforms };
     this.kv.encodeCopies(rec.encoder, c.copies);
     rec.pass = rec.encoder.beginComputePass({ label: 'forward' }); // every dispatch of the step in one pass
+    const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
+    const key = planKey(c, splits);
+    const plan = this.plans.get(key);
+    if (plan && !this.opts.checkPlans) {
+      this.uniforms.load(plan.params);
+      replay(rec.pass, plan);
+    } else {
+      this.uniforms.reset();
+      rec.dispatches = [];
+      this.encode(rec, c, splits);
+      const fresh = { dispatches: rec.dispatches, params: this.uniforms.snapshot() };
+      const differs = plan && samePlan(plan, fresh);
+      if (differs) throw new Error(`forward: the plan for chunk key ${key} differs from the run encoded afresh: ${differs}`);
+      this.plans.set(key, fresh);
+    }
+    this.lastRows = c.logitRows.length;
+    rec.pass.end();
+    rec.pass = undefined;
+    const staging = read && this.outs.readBack;
+    if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
+    this.uniforms.flush();
+    q.submit([rec.encoder.finish()]);
+    const submitted = performance.now();
+    this.timing.runs++;
+    this.timing.hostMs += performance.now() - t0;
+    if (!staging || !read) {
+      await q.onSubmittedWorkDone();
+      return { logits: [], topk: [] };
+    }
+    let t2 = 0;
+    try {
+      await this.waitFor(staging, read.bytes, m, submitted);
+      t2 = performance.now();
+      const words = staging.getMappedRange(0, read.bytes).slice(0);
+      const nOut = c.logitRows.length;
+      if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
+      const all = new Float32Array(words);
+      const V = this.hp.nVocab;
+      return { logits: c.logitRows.map((_, i) => all.subarray(i * V, (i + 1) * V)), topk: [] };
+    } finally {
+      if (staging.mapState === 'mapped') staging.unmap();
+      if (t2) this.timing.hostMs += performance.now() - t2;
+    }
+  }
+
+  /** Encodes a run's dispatches into rec.pass (the buffers prepared). */
+  private encode(rec: Recorder, c: Chunk, splits: number): void {
+    const m = c.ids.length;
+    const { nEmbd: e, nHead, nHeadKv, headDim: hd, nVocab, nLayer, eps } = this.hp;
+    const B = this.buf;
     const emb = this.t('token_embd.weight');
     const embScale = this.hp.embedScale ? Math.fround(Math.sqrt(e)) : 1; // as llama.cpp: sqrtf(n_embd)
     for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
     const rope = { pos: B.pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
     const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages };
-    const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
     let add: GPUBuffer | undefined; // the last block's output, added into x by the next norm
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
@@ -315,61 +361,16 @@ export class Forward {
       add = this.blockOut(rec, p + 'post_ffw_norm.weight', m);
     }
     const rows = c.logitRows;
+    const nOut = rows.length;
     const consecutive = rows.every((r, i) => r === rows[0] + i);
+    const { logits, masks, adj, topkOut } = this.outs as Required<OutBuffers>; // prepared
     const oIn = nOut ? this.normed(rec, add, 'output_norm.weight', m, [this.out]) : { f: B.h, q: false };
-    if (nOut && consecutive) this.mm(rec, this.out, oIn, this.logits, nOut, rows[0] * e, 0, nVocab);
-    else rows.forEach((r, i) => this.mm(rec, this.out, oIn, this.logits!, 1, r * e, i * nVocab, nVocab));
-    if (nOut && this.hp.finalSoftcap > 0) this.softcap.encode(rec, { y: this.logits, count: nOut * nVocab, cap: this.hp.finalSoftcap });
-
-    this.lastRows = nOut;
-    let read: { src: GPUBuffer; bytes: number } | undefined;
+    if (nOut && consecutive) this.mm(rec, this.out, oIn, logits, nOut, rows[0] * e, 0, nVocab);
+    else rows.forEach((r, i) => this.mm(rec, this.out, oIn, logits, 1, r * e, i * nVocab, nVocab));
+    if (nOut && this.hp.finalSoftcap > 0) this.softcap.encode(rec, { y: logits, count: nOut * nVocab, cap: this.hp.finalSoftcap });
     if (nOut && c.topk) {
-      const adj = packTopkAdj(c.topk.adj);
-      if (!this.adj || this.adj.size < adj.byteLength) this.adj = this.replace(this.adj, adj.byteLength, 'topk.adj');
-      q.writeBuffer(this.adj, 0, adj);
-      const m = c.topk.masks;
-      if (m) {
-        if (m.bits.length !== nOut * m.words) throw new Error(`forward: ${m.bits.length} mask words for ${nOut} rows of ${m.words}`);
-        if (!this.masks || this.masks.size < m.bits.byteLength) this.masks = this.replace(this.masks, m.bits.byteLength, 'token_mask');
-        q.writeBuffer(this.masks, 0, m.bits);
-        this.tokenMask.encode(rec, { logits: this.logits, mask: this.masks, rows: nOut, V: nVocab, words: m.words });
-      }
-      const outBytes = topkOutWords(c.topk.k, nOut) * 4;
-      if (!this.topkOut || this.topkOut.size < outBytes) this.topkOut = this.replace(this.topkOut, outBytes, 'topk.out');
-      this.topk.encode(rec, { logits: this.logits, adj: this.adj, out: this.topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: c.topk.adj.length, invTemp: c.topk.invTemp });
-      read = { src: this.topkOut, bytes: outBytes };
-    } else if (nOut) {
-      read = { src: this.logits, bytes: nOut * nVocab * 4 };
-    }
-    // one MAP_READ buffer for every step (runs are serialized and each unmaps it before returning)
-    if (read && (!this.readBack || this.readBack.size < read.bytes)) {
-      this.readBack?.destroy();
-      this.readBack = this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
-    }
-    rec.pass.end();
-    rec.pass = undefined;
-    const staging = read && this.readBack;
-    if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
-    this.uniforms.flush();
-    q.submit([rec.encoder.finish()]);
-    const submitted = performance.now();
-    this.timing.runs++;
-    this.timing.hostMs += performance.now() - t0;
-    if (!staging || !read) {
-      await q.onSubmittedWorkDone();
-      return { logits: [], topk: [] };
-    }
-    let t2 = 0;
-    try {
-      await this.waitFor(staging, read.bytes, m, submitted);
-      t2 = performance.now();
-      const words = staging.getMappedRange(0, read.bytes).slice(0);
-      if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
-      const all = new Float32Array(words);
-      return { logits: rows.map((_, i) => all.subarray(i * nVocab, (i + 1) * nVocab)), topk: [] };
-    } finally {
-      if (staging.mapState === 'mapped') staging.unmap();
-      if (t2) this.timing.hostMs += performance.now() - t2;
+      if (c.topk.masks) this.tokenMask.encode(rec, { logits, mask: masks, rows: nOut, V: nVocab, words: c.topk.masks.words });
+      this.topk.encode(rec, { logits, adj, out: topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: c.topk.adj.length, invTemp: c.topk.invTemp });
     }
   }
 
@@ -384,20 +385,14 @@ export class Forward {
   /** Reads back the logits the last run computed (after topk's masks and adjustments when it ran): [rows][V]. */
   async lastLogits(): Promise<Float32Array[]> {
     const { nVocab } = this.hp;
-    if (!this.logits || !this.lastRows) return [];
-    const all = new Float32Array(await readBuffer(this.device, this.logits, this.lastRows * nVocab * 4));
+    if (!this.outs.logits || !this.lastRows) return [];
+    const all = new Float32Array(await readBuffer(this.device, this.outs.logits, this.lastRows * nVocab * 4));
     return Array.from({ length: this.lastRows }, (_, i) => all.subarray(i * nVocab, (i + 1) * nVocab));
-  }
-
-  /** A bigger buffer in place of `old`, which is destroyed once the queue no longer uses it. */
-  private replace(old: GPUBuffer | undefined, bytes: number, label: string): GPUBuffer {
-    if (old) void this.device.queue.onSubmittedWorkDone().then(() => old.destroy());
-    return this.storage(bytes, label);
   }
 
   destroy(): void {
     for (const b of Object.values(this.buf)) b.destroy();
-    for (const b of [this.logits, this.adj, this.topkOut, this.masks, this.readBack]) b?.destroy();
+    this.outs.destroy();
     this.topk.destroy();
     this.uniforms.destroy();
   }

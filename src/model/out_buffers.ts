@@ -1,0 +1,73 @@
+/**
+ * The buffers of a forward run's outputs and sampling inputs, grown on demand to what a chunk needs: logits,
+ * topk adjustments, token masks, topk results, and the MAP_READ copy of what a run reads back. A buffer
+ * that grows is a new buffer (the old one is destroyed once the queue is done with it), so whatever bound
+ * the old one (bind groups, step plans) is told through onReplace.
+ */
+import { packTopkAdj, topkOutWords } from '../kernels/topk.ts';
+import type { Chunk } from './chunk.ts';
+
+/** What a run copies back: the first `bytes` of src. */
+export interface ReadBack {
+  src: GPUBuffer;
+  bytes: number;
+}
+
+export class OutBuffers {
+  logits?: GPUBuffer; // [rows][V] f32; holds the last run's (adjusted) logits
+  adj?: GPUBuffer; // topk adjustments
+  masks?: GPUBuffer; // grammar token masks
+  topkOut?: GPUBuffer; // topk results
+  readBack?: GPUBuffer; // MAP_READ; one for every run (runs are serialized and each unmaps it before returning)
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly nVocab: number,
+    private readonly onReplace: () => void,
+  ) {}
+
+  /** GPU bytes of the storage buffers (the MAP_READ copy is host-visible staging, not counted). */
+  get bytes(): number {
+    return [this.logits, this.adj, this.masks, this.topkOut].reduce((s, b) => s + (b?.size ?? 0), 0);
+  }
+
+  /** Grows the buffers for chunk c and writes its adjustments and masks; returns what the run reads back. */
+  prepare(c: Chunk): ReadBack | undefined {
+    const q = this.device.queue;
+    const nOut = c.logitRows.length;
+    const rowBytes = this.nVocab * 4;
+    const logits = (this.logits = this.grow(this.logits, nOut * rowBytes, 'logits'));
+    let read: ReadBack | undefined;
+    if (nOut && c.topk) {
+      const adj = packTopkAdj(c.topk.adj);
+      q.writeBuffer((this.adj = this.grow(this.adj, adj.byteLength, 'topk.adj')), 0, adj);
+      const m = c.topk.masks;
+      if (m) {
+        if (m.bits.length !== nOut * m.words) throw new Error(`forward: ${m.bits.length} mask words for ${nOut} rows of ${m.words}`);
+        q.writeBuffer((this.masks = this.grow(this.masks, m.bits.byteLength, 'token_mask')), 0, m.bits);
+      }
+      const outBytes = topkOutWords(c.topk.k, nOut) * 4;
+      read = { src: (this.topkOut = this.grow(this.topkOut, outBytes, 'topk.out')), bytes: outBytes };
+    } else if (nOut) {
+      read = { src: logits, bytes: nOut * rowBytes };
+    }
+    if (read && (!this.readBack || this.readBack.size < read.bytes)) {
+      this.readBack?.destroy();
+      this.readBack = this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
+    }
+    return read;
+  }
+
+  destroy(): void {
+    for (const b of [this.logits, this.adj, this.masks, this.topkOut, this.readBack]) b?.destroy();
+  }
+
+  /** `old`, or a storage buffer of at least `bytes` in its place when it is smaller. */
+  private grow(old: GPUBuffer | undefined, bytes: number, label: string): GPUBuffer {
+    if (old && old.size >= bytes) return old;
+    this.onReplace();
+    if (old) void this.device.queue.onSubmittedWorkDone().then(() => old.destroy());
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    return this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
+  }
+}
