@@ -1,7 +1,9 @@
 // y = x W^T with integer dot products, for Q8_0 and Q4_0 weights in repacked rows (src/model/repack.ts) and
-// x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
+// Q4_K in the GGUF layout, x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
 //   y[t, o] = sum over blocks b of  dw[o, b] * dx[t, b] * sum_i n[o, b, i] q[t, b, i]   (Q8_0: n = the int8)
 //   Q4_0: n = nibble - 8, so the integer sum is  sum_i nibble_i q_i - 8 * sumq[t, b]
+//   Q4_K: block b is sub-block b % 8 of super-block b / 8, whose elements are d sc_b nibble - dmin m_b, so
+//         the block's term is  dx[t, b] * (d sc_b * sum_i nibble_i q_i - dmin m_b * sumq[t, b])
 // Four int8 products a word through dot4I8Packed: 8 per 32-element block instead of 32 conversions and
 // multiplies of floats. Structure as matmul.wgsl: WG / TPR rows per workgroup, TPR lanes of a row striding
 // over its blocks, TT tokens per workgroup (prefill) sharing each weight block, a shared-memory reduction;
@@ -13,7 +15,7 @@
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8)
-override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows
+override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows; 12 Q4_K (GGUF super-blocks of 144 bytes)
 
 struct Params {
   k: u32,         // row length of W and x, in elements (a multiple of 32)
@@ -31,7 +33,7 @@ struct Params {
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> w: array<u32>; // the weight scales (f16), through f16_at
+@group(0) @binding(1) var<storage, read> w: array<u32>; // the weight scales (f16, Q4_K's six-bit), through f16_at
 @group(0) @binding(2) var<storage, read> xq: array<vec4<u32>>; // 16 int8 of x per word
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w: the weight blocks
@@ -49,16 +51,29 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   var s: array<f32, 8>; // s[tt]: partial sum of token t0 + tt
   if (o < params.n) { // no early return: every invocation must reach the barriers
     let row = params.w_offset + o * params.row_bytes;
-    let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words
+    let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words (repacked rows)
     let xb = params.x_offset / 32u + t0 * nb; // token t0's first block of x
     for (var blk = j; blk < nb; blk += TPR) {
-      let dw = f16_at(row + 2u * blk);
-      var lo: vec4<u32>; // Q8_0: int8 0..15; Q4_0: the low nibbles, elements 0..15, as bytes 0..15
-      var hi: vec4<u32>; // Q8_0: int8 16..31; Q4_0: the high nibbles, elements 16..31
-      if (WTYPE == 1008u) {
+      var dw: f32; // the block's scale (Q4_K: d sc_b)
+      var mw = 0.0; // Q4_K: dmin m_b
+      var lo: vec4<u32>; // Q8_0: int8 0..15; Q4_0, Q4_K: nibbles of elements 0..15, as bytes 0..15
+      var hi: vec4<u32>; // Q8_0: int8 16..31; Q4_0, Q4_K: nibbles of elements 16..31
+      if (WTYPE == 12u) {
+        let p = row + (blk / 8u) * 144u; // super-block: d, dmin (f16), 12 bytes of scales, 128 of nibbles
+        let sb = blk % 8u;
+        let sm = scale_min_k4(p + 4u, sb);
+        dw = f16_at(p) * sm.x;
+        mw = f16_at(p + 2u) * sm.y;
+        let q = (p + 16u + 32u * (sb / 2u)) >> 4u; // 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high
+        let shift = vec4<u32>((sb % 2u) * 4u);
+        lo = (w4[q] >> shift) & vec4<u32>(0x0f0f0f0fu);
+        hi = (w4[q + 1u] >> shift) & vec4<u32>(0x0f0f0f0fu);
+      } else if (WTYPE == 1008u) {
+        dw = f16_at(row + 2u * blk);
         lo = w4[qs + 2u * blk];
         hi = w4[qs + 2u * blk + 1u];
       } else {
+        dw = f16_at(row + 2u * blk);
         let p = w4[qs + blk];
         lo = p & vec4<u32>(0x0f0f0f0fu);
         hi = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);
@@ -73,7 +88,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         if (WTYPE == 1002u) {
           isum -= 8 * i32(dx.y);
         }
-        s[tt] += dw * dx.x * f32(isum);
+        if (WTYPE == 12u) {
+          s[tt] += dx.x * (dw * f32(isum) - mw * dx.y);
+        } else {
+          s[tt] += dw * dx.x * f32(isum);
+        }
       }
     }
   }

@@ -43,7 +43,7 @@ commands:
       --seed N                      seed of the sampler (same seed, same output)
       --stop TEXT                   a stop string (repeatable); the text stops before it
       --ignore-eos                  do not stop at the model's end-of-generation tokens
-      --f32-inputs                  Q8_0 / Q4_0 matmuls keep f32 inputs instead of quantizing them to 8-bit
+      --f32-inputs                  Q8_0 / Q4_0 / Q4_K matmuls keep f32 inputs instead of quantizing them to 8-bit
                     blocks for integer dot products, as llama.cpp does (slower; closer to an fp32 reference)
       --json                        print {"tokens":[...],"text":...,"finish_reason":...,"timings":{...}}
                     In Node, WebGPU runs on Dawn; on a machine set up by \`npm run setup\` without a GPU

@@ -2,7 +2,9 @@
  * The phi3, gemma2 and gemma3 architectures and sliding windows, end to end, as kquants.gpu.test.ts does for
  * weight types: llama.cpp loads the file we write, fed the same 64 tokens its argmax agrees with ours at
  * >= 90% of positions, and our GPU logits are within 1e-2 relative of the fp32 CPU pass (cpu_forward.ts,
- * itself proven against llama.cpp in reference.test.ts). llama.cpp's GELU goes through an f16 table and
+ * itself proven against llama.cpp in reference.test.ts). Where the GPU quantizes Q8_0 / Q4_0 / Q4_K matmul
+ * inputs to 8 bits (integer dots, the default where WGSL has them), the CPU pass does the same and the bound
+ * is 3e-2 (a rounding flip near a halfway point, as quantized.gpu.test.ts explains). llama.cpp's GELU goes through an f16 table and
  * its quantized matmuls quantize activations, so exact agreement with it is not expected; F32 files agree
  * with the CPU pass to ~1e-6.
  *
@@ -55,13 +57,14 @@ const cases: ArchCase[] = [
 ];
 
 describe.each(cases)('$name', (c) => {
-  test('argmax agrees with llama.cpp at >= 90% of 64 positions; prefill and decode within 1e-2 relative of the CPU pass', async () => {
+  test('argmax agrees with llama.cpp at >= 90% of 64 positions; prefill and decode within 1e-2 (8-bit inputs: 3e-2) relative of the CPU pass', async () => {
+    const int8 = gpu.info.int8Dot; // the engine's default
     const path = makeModel(c);
     const context = c.context ?? 128;
     const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: context, chunkTokens: 12 });
     try {
       const ids = randomPrompt(engine.hp.nVocab, 64, 13, c.bos);
-      const cpu = (await CpuModel.load(path, { contextTokens: context })).forward(ids);
+      const cpu = (await CpuModel.load(path, { contextTokens: context, q8Activations: int8 })).forward(ids);
       // logits at positions 0..39 from a chunked prefill, then 40..63 one decode step at a time
       const seq = engine.createSequence();
       const ours = await engine.prefillAll(seq, ids.slice(0, 40));
@@ -75,7 +78,7 @@ describe.each(cases)('$name', (c) => {
         expect(agree).toBeGreaterThanOrEqual(58); // 90% of 64 = 57.6
       }
       console.log(line);
-      expect(worst).toBeLessThanOrEqual(1e-2);
+      expect(worst).toBeLessThanOrEqual(int8 ? 3e-2 : 1e-2);
     } finally {
       engine.unload();
     }

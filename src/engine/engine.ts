@@ -41,7 +41,7 @@ export interface LoadOptions {
   maxBatch?: number; // most sequences in one forward chunk (default 32); the rest wait their turn
   maxRequests?: number; // most generations admitted at once (default 64); more are refused as 'busy'
   /**
-   * Q8_0 and Q4_0 matmuls quantize their input to 8-bit blocks and take integer dot products, as llama.cpp
+   * Q8_0, Q4_0 and Q4_K matmuls quantize their input to 8-bit blocks and take integer dot products, as llama.cpp
    * does (2-4x faster on a software adapter). Default: where WGSL has dot4I8Packed; false keeps f32 inputs.
    */
   int8Dot?: boolean;

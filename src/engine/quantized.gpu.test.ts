@@ -13,11 +13,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Gpu } from '../gpu/device.ts';
 import { openTestGpu } from '../gpu/node_testing.ts';
-import { fileSource } from '../gguf/node_source.ts';
-import { CpuModel } from '../reference/cpu_forward.ts';
-import { llamaCppReference } from '../reference/llama_cpp.ts';
-import { argmax, makeModel, randomPrompt, worstRelative, type ModelCase } from '../testing/models.ts';
-import { Engine } from './engine.ts';
+import type { ModelCase } from '../testing/models.ts';
+import { checkWeights, inputModes } from '../testing/weights.ts';
 
 let gpu: Gpu;
 beforeAll(async () => {
@@ -33,30 +30,11 @@ const cases: ModelCase[] = [
   { name: 'qwen2 q4_0 tied', args: ['--arch', 'qwen2', '--type', 'q4_0', '--tied-embeddings'] },
 ];
 
-/** The matmul inputs each case runs with: f32, and 8-bit too for Q8_0 / Q4_0 models on a GPU with integer dots. */
-function modes(c: ModelCase): [string, boolean, number][] {
-  const q8 = c.args.includes('q8_0') || c.args.includes('q4_0');
-  return q8 ? [['f32 inputs', false, 1e-2], ['8-bit inputs', true, 3e-2]] : [['f32 inputs', false, 1e-2]];
-}
-
 describe.each(cases)('$name', (c) => {
-  for (const [mode, int8, tolerance] of modes(c)) {
+  for (const [mode, int8, tolerance] of inputModes(c, ['q8_0', 'q4_0'])) {
     test(`${mode}: within ${tolerance} of the CPU pass; argmax agrees with llama.cpp at >= 90% of 64 positions`, async (t) => {
       if (int8 && !gpu.info.int8Dot) t.skip(); // no integer dots on this GPU: the default is the f32 case
-      const path = makeModel(c);
-      const engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 128, int8Dot: int8 });
-      try {
-        const ids = randomPrompt(engine.hp.nVocab, 64, 11, c.bos);
-        const ours = await engine.prefillAll(engine.createSequence(), ids);
-        const worst = worstRelative(ours, (await CpuModel.load(path, { q8Activations: int8 })).forward(ids));
-        const ref = await llamaCppReference(path, ids);
-        const agree = ids.filter((_, p) => argmax(ours[p]) === argmax(ref.logits[p])).length;
-        console.log(`${c.name}, ${mode}: max relative |gpu - cpu| = ${worst.toExponential(2)}; argmax agrees with llama.cpp at ${agree}/64`);
-        expect(worst).toBeLessThanOrEqual(tolerance);
-        expect(agree).toBeGreaterThanOrEqual(58); // 90% of 64 = 57.6
-      } finally {
-        engine.unload();
-      }
+      await checkWeights(gpu, c, mode, int8, tolerance);
     });
   }
 });

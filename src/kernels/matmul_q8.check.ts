@@ -1,11 +1,12 @@
 /**
  * The integer-dot matmul checked against its CPU twin: Q8_0 and Q4_0 weights quantized in the GGUF layout
- * and repacked by the upload's own code, x quantized by the CPU twin of quantize_q8 (so this checks the
+ * and repacked by the upload's own code, Q4_K weights as in the file, x quantized by the CPU twin of quantize_q8 (so this checks the
  * kernel alone), on shapes around the block and workgroup sizes, prefill groups, one lane per row (the CPU
  * adapter's layout, which skips the reduction), x read from a later token (logit rows), y written into a
  * wider row, and more workgroups than one dispatch dimension holds.
  * Tolerance: 1e-6 + 2e-6 * sum of |block terms|: the integer sums are exact, the f32 sum over blocks is not.
  */
+import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
 import { caseWeights, segmentLayout } from './matmul.check.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
@@ -16,11 +17,11 @@ import { matmulQ8Cpu } from './matmul_q8.cpu.ts';
 import { packQ8, quantizeQ8Cpu } from './quantize_q8.cpu.ts';
 
 export interface MatmulQ8Case {
-  type: WeightType; // Q8_0_R or Q4_0_R
+  type: WeightType; // Q8_0_R, Q4_0_R or Q4_K
   m: number; // tokens
   k: number;
   n: number;
-  offset: number; // bytes of other data before W in its buffer (a multiple of 32)
+  offset: number; // bytes of other data before W in its buffer (a multiple of 16)
   lanes?: number; // invocations per output row; default: the kernel's choice for k
   skip?: number; // tokens of x before the first one multiplied (xOffset = skip * k)
   pad?: number; // y rows are n + 2 * pad long, W's outputs at columns pad ..
@@ -43,6 +44,18 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
     for (let i = 0; i < random; i++) {
       cases.push({ type, m: 1 + Math.floor(rng() * 4), k: 32 * (1 + Math.floor(rng() * 40)), n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
     }
+  }
+  // Q4_K (GGUF super-blocks of 256 elements): every sub-block's scale and min, both nibble halves
+  const K = GgmlType.Q4_K;
+  cases.push({ type: K, m: 1, k: 256, n: 1, offset: 0 });
+  cases.push({ type: K, m: 3, k: 512, n: 67, offset: 64 });
+  cases.push({ type: K, m: 11, k: 256, n: 37, offset: 32 }); // prefill groups
+  cases.push({ type: K, m: 1, k: 1536, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
+  cases.push({ type: K, m: 9, k: 768, n: 70, offset: 16, lanes: 1 });
+  cases.push({ type: K, m: 2, k: 256, n: 40, offset: 0, skip: 3, pad: 5 });
+  cases.push({ type: K, m: 1, k: 512, n: 64 + 2 * 32, offset: 0, lanes: 1, segments: [64, 32, 32] }); // fused q|k|v
+  for (let i = 0; i < random; i++) {
+    cases.push({ type: K, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
   }
   cases.push({ type: Q8_0_R, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 }); // the wg.y spill
   return cases;

@@ -1,4 +1,5 @@
 import { kernelSuite } from './suite.ts';
+import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, type WeightType } from '../model/repack.ts';
 import { checkMatmulQ8, matmulQ8Cases } from './matmul_q8.check.ts';
 import { MATMUL_Q8_CODE } from './matmul_q8.ts';
@@ -24,6 +25,10 @@ kernelSuite('matmul_q8', {
     ['x offset ignored', all.filter((c) => c.skip), 'let xb = params.x_offset / 32u + t0 * nb;', 'let xb = t0 * nb;'],
     ['prefill groups read the first token\'s x for all', prefill, 'let xi = xb + tt * nb + blk;', 'let xi = xb + blk;'],
     ['one lane per row: every token written to the first', oneLane, 'y[out_index(t0 + tt, o)] = s[tt];', 'y[out_index(t0, o)] = s[tt];'],
+    ['Q4_K: min not subtracted', typeCases(GgmlType.Q4_K), 's[tt] += dx.x * (dw * f32(isum) - mw * dx.y);', 's[tt] += dx.x * dw * f32(isum);'],
+    ['Q4_K: odd sub-blocks read from the low nibbles', typeCases(GgmlType.Q4_K), 'let shift = vec4<u32>((sb % 2u) * 4u);', 'let shift = vec4<u32>(0u);'],
+    ['Q4_K: sub-block pairs read 16 bytes apart', typeCases(GgmlType.Q4_K), '(p + 16u + 32u * (sb / 2u)) >> 4u', '(p + 16u + 16u * (sb / 2u)) >> 4u'],
+    ['Q4_K: scales 4..7 from the wrong nibble', typeCases(GgmlType.Q4_K), '(lo & 15u)', '(lo >> 4u)'],
     ['rows after the first of a workgroup not reduced', typeCases(Q8_0_R).filter((c) => c.lanes !== 1), 'if (j < stride)', 'if (lid < stride)'],
   ],
 });

@@ -1,10 +1,11 @@
 /**
- * y = x W^T with integer dot products (shaders/matmul_q8.wgsl) for Q8_0 and Q4_0 weights in repacked rows,
- * x quantized to 8-bit blocks first (quantize_q8.ts). Used where the WGSL language feature
+ * y = x W^T with integer dot products (shaders/matmul_q8.wgsl) for Q8_0 and Q4_0 weights in repacked rows
+ * and Q4_K weights in the GGUF layout, x quantized to 8-bit blocks first (quantize_q8.ts). Used where the WGSL language feature
  * packed_4x8_integer_dot_product exists (GpuInfo.int8Dot); CPU twin: matmul_q8.cpu.ts.
  */
 import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_Q8_WGSL from '../../shaders/matmul_q8.wgsl?raw';
+import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
 import { MATMUL_OUT_WGSL, matmulGrid, outWords, type MatmulOut } from './matmul.ts';
@@ -14,11 +15,11 @@ import type { Binding, Recorder } from './runtime.ts';
 export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_Q8_WGSL;
 
 /** Weight types this kernel takes. */
-export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R];
+export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R, GgmlType.Q4_K];
 
 export interface MatmulQ8Args extends MatmulOut {
-  type: WeightType; // Q8_0_R or Q4_0_R
-  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked
+  type: WeightType; // Q8_0_R, Q4_0_R or Q4_K
+  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked (Q4_K: as in the file)
   wOffset?: number; // bytes, a multiple of 16
   xq: Binding; // [.. (xOffset + m*k) / 4] u32: x quantized (quantize_q8)
   xd: Binding; // [.. (xOffset + m*k) / 32] (d, sumq)

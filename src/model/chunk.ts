@@ -24,7 +24,7 @@ export interface TokenMasks {
 export interface ForwardOptions {
   cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row
   sleepBeforeRead?: boolean; // see Forward.waitFor
-  int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 matmuls quantize x to 8 bits and take integer dots
+  int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 / Q4_K matmuls quantize x to 8 bits and take integer dots
   checkPlans?: boolean; // encode every run afresh and throw where it differs from the plan it would replay (tests)
 }
 

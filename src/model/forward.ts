@@ -15,10 +15,10 @@
  * then logits = rms_norm(x) * output_norm  Wout (tied: token_embd)   [V] (gemma2: soft-capped), for the rows asked for.
  * Fused files (attn_qkv, phi3's gate+up) arrive split by rows (tensors.ts).
  * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
- * and with int8Dot the producer of a Q8_0 / Q4_0 matmul's input (rms_norm, swiglu, the split attention's merge)
- * also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts could
- * fuse the matrices. A llama layer is then 12 dispatches. A run whose chunk has the key of an earlier one (a
- * decode step after a decode step) replays that run's dispatches and Params (model/plans.ts).
+ * and with int8Dot the producer of a Q8_0 / Q4_0 / Q4_K matmul's input (rms_norm, swiglu, the split attention's
+ * merge) also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts
+ * could fuse the matrices. A llama layer is 12 dispatches. A run whose chunk
+ * has an earlier one's key (decode steps) replays that run's dispatches and Params (model/plans.ts).
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';

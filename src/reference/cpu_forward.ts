@@ -25,7 +25,7 @@ export interface CpuLoadOptions {
   /** The longest sequence the pass is used for (picks phi3's short or long rope factors); default min(nCtx, 4096). */
   contextTokens?: number;
   /**
-   * Quantize the input of Q8_0 and Q4_0 matrices to 8-bit blocks first (quantize_q8.cpu.ts), as the GPU's
+   * Quantize the input of Q8_0, Q4_0 and Q4_K matrices to 8-bit blocks first (quantize_q8.cpu.ts), as the GPU's
    * integer-dot matmul (GpuInfo.int8Dot) and llama.cpp do; default false: every matmul in fp32.
    */
   q8Activations?: boolean;
@@ -83,7 +83,7 @@ export class CpuModel {
       const fusedFrom = (n: string) => n.replace(/attn_[qkv]\.weight$/, 'attn_qkv.weight').replace(/ffn_gate\.weight$/, 'ffn_up.weight');
       for (const n of w.keys()) {
         const t = typeOf(n) ?? typeOf(fusedFrom(n)) ?? (n === 'output.weight' ? typeOf('token_embd.weight') : undefined);
-        if (t === GgmlType.Q8_0 || t === GgmlType.Q4_0) q8.add(n);
+        if (t === GgmlType.Q8_0 || t === GgmlType.Q4_0 || t === GgmlType.Q4_K) q8.add(n);
       }
     }
     return new CpuModel(hp, w, w.get(ropeFactorsTensor(hp, contextTokens)), q8);
