@@ -6,6 +6,8 @@
 // x: [m][heads][hd] f32, pos: [m] u32, turns: [n_rot/2] vec2<u32> (scale * base^(-2i/n_rot) / 2pi),
 // factors: [n_rot/2] f32 (llama3 rope_freqs, phi3 rope factors; read only when FACTORS). One invocation per (token, pair),
 // rotating that pair in every head with one angle; invocations past 65535 workgroups spill into wg.y.
+// A second tensor of heads2 heads may follow in the same binding, [m][heads2][hd] from element x2 on (q and
+// k in one dispatch: the forward's q and k are regions of one buffer); its heads turn by the same angles.
 //
 // The angle is exact modulo one turn, whatever the position. An f32 angle pos * freq is already off
 // by up to ulp(theta)/2 ~ theta * 6e-8 (2.4e-4 rad at position 4000, 2e-3 rad at 32k) before sin/cos,
@@ -28,9 +30,9 @@ struct Params {
   hd: u32,     // head dimension, in elements
   n_rot: u32,  // leading elements of each head that are rotated (even, <= hd)
   mscale: f32, // multiplier of the rotated pairs (rope.scaling.attn_factor; 1 normally), unitless
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
+  heads2: u32, // heads per token of the second tensor (0: none)
+  x2: u32,     // element of x where the second tensor starts
+  _pad: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -116,10 +118,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   let o0 = select(2u * i, i, STYLE == 1u); // offsets of x0 and x1 in a head
   let o1 = select(2u * i + 1u, i + half, STYLE == 1u);
   for (var h = 0u; h < params.heads; h++) {
-    let b = (t * params.heads + h) * params.hd;
-    let x0 = x[b + o0];
-    let x1 = x[b + o1];
-    x[b + o0] = x0 * c - x1 * s;
-    x[b + o1] = x0 * s + x1 * c;
+    rotate((t * params.heads + h) * params.hd, o0, o1, c, s);
   }
+  for (var h = 0u; h < params.heads2; h++) {
+    rotate(params.x2 + (t * params.heads2 + h) * params.hd, o0, o1, c, s);
+  }
+}
+
+// Rotates the pair (x[b + o0], x[b + o1]) by the angle whose mscale-scaled (cos, sin) are (c, s).
+fn rotate(b: u32, o0: u32, o1: u32, c: f32, s: f32) {
+  let x0 = x[b + o0];
+  let x1 = x[b + o1];
+  x[b + o0] = x0 * c - x1 * s;
+  x[b + o1] = x0 * s + x1 * c;
 }

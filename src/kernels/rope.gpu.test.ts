@@ -19,6 +19,8 @@ kernelSuite('rope', {
     ['factor exponent off by one', where((c) => c.factors), '150 - i32(', '149 - i32('],
     ['halves paired across the whole head when partial', where((c) => c.style === 'halves' && (c.nRot ?? c.hd) < c.hd), 'let half = params.n_rot / 2u;', 'let half = params.hd / 2u;'],
     ['attn factor ignored', where((c) => c.mscale !== undefined), 'let s = sc.x * params.mscale;', 'let s = sc.x;'],
+    ['the second tensor\'s heads strided as the first\'s', where((c) => !!c.second), 'rotate(params.x2 + (t * params.heads2 + h) * params.hd', 'rotate(params.x2 + (t * params.heads + h) * params.hd'],
+    ['the second tensor read from the first\'s start', where((c) => !!c.second), 'rotate(params.x2 + (t', 'rotate(0u + (t'],
     ['quarter turns mapped wrongly', fixed, 'case 1u: { return vec2<f32>(c, -s); }', 'case 1u: { return vec2<f32>(-c, s); }'],
   ],
 });

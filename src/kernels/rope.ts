@@ -1,5 +1,5 @@
 /**
- * Rotary position embedding on the GPU (shaders/rope.wgsl), in place on q or k. The angles are exact
+ * Rotary position embedding on the GPU (shaders/rope.wgsl), in place on q or k, or on both in one dispatch. The angles are exact
  * modulo one turn at any position: the shader is given each frequency as a 64-bit fixed-point number of
  * turns per position (a small table per head size and base, built in f64 here and kept on the device).
  * CPU twin: rope.cpu.ts.
@@ -21,6 +21,7 @@ export interface RopeArgs {
   mscale?: number; // the rotated pairs multiplied by it (phi3's rope.scaling.attn_factor; default 1)
   style: RopeStyle; // 'adjacent' rotates (x[2i], x[2i+1]) (llama); 'halves' rotates (x[i], x[i+nRot/2]) (NEOX: qwen, phi3, gemma)
   freqFactors?: Binding; // f32 [nRot/2], each in [2^-8, 2^24) (llama3 rope_freqs, phi3 rope factors): theta_i = scale * pos * base^(-2i/nRot) / factor[i]
+  second?: { heads: number; at: number }; // another [m][heads][hd] tensor in x from element `at` on (q and k at once), rotated alike
 }
 
 /**
@@ -52,7 +53,9 @@ export class RopeKernel extends Kernel {
     if (!(a.base > 0)) throw new Error(`rope: frequency base ${a.base} is not positive`);
     if (!((a.scale ?? 1) > 0)) throw new Error(`rope: scale ${a.scale} is not positive`);
     const turns = this.turnTable(nRot, a.base, a.scale ?? 1);
-    const params = new Uint32Array([a.m, a.heads, a.hd, nRot, 0, 0, 0, 0]);
+    const second = a.second ?? { heads: 0, at: 0 };
+    if (second.heads && second.at < a.m * a.heads * a.hd) throw new Error(`rope: the second tensor at element ${second.at} overlaps the first`);
+    const params = new Uint32Array([a.m, a.heads, a.hd, nRot, 0, second.heads, second.at, 0]);
     new Float32Array(params.buffer, 16, 1)[0] = a.mscale ?? 1;
     const constants = { WG: this.wg, STYLE: a.style === 'halves' ? 1 : 0, FACTORS: a.freqFactors ? 1 : 0 };
     const groups = Math.ceil((a.m * nRot) / 2 / this.wg);

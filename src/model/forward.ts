@@ -17,7 +17,7 @@
  * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
  * and with int8Dot the producer of a Q8_0 / Q4_0 / Q4_K matmul's input (rms_norm, swiglu, the split attention's
  * merge) also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts
- * could fuse the matrices. A llama layer is 12 dispatches. A run whose chunk
+ * could fuse the matrices; one rope dispatch turns q and k. A llama layer is 11 dispatches. A run whose chunk
  * has an earlier one's key (decode steps) replays that run's dispatches and Params (model/plans.ts).
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
@@ -330,8 +330,9 @@ export class Forward {
         [qb, kb] = [B.att, B.h];
       }
       const { base, scale } = layerRope(this.hp, l);
-      this.rope.encode(rec, { ...rope, base, scale, x: qb, heads: nHead });
-      this.rope.encode(rec, { ...rope, base, scale, x: kb, heads: nHeadKv });
+      const qk = { buffer: B.qkv, offset: 0, size: K.offset! + K.size! }; // q at 0, then k: one dispatch for both
+      if (qb === Q) this.rope.encode(rec, { ...rope, base, scale, x: qk, heads: nHead, second: { heads: nHeadKv, at: K.offset! / 4 } });
+      else for (const [x, heads] of [[qb, nHead], [kb, nHeadKv]] as const) this.rope.encode(rec, { ...rope, base, scale, x, heads });
       this.kvWrite.encode(rec, { ...paged, k: kb, v: V, kCache: this.kv.k[l], vCache: this.kv.v[l], width: nHeadKv * hd });
       const attOut = qb === B.att ? Q : B.att; // attention may not write over its own q
       const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
