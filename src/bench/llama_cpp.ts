@@ -2,6 +2,8 @@
  * The peer in the same run: llama.cpp through node-llama-cpp (a dev dependency) on the same GGUF, with the
  * same prompt and greedy decode. Its backend is the best prebuilt binary installed: the CPU build here;
  * Vulkan where `@node-llama-cpp/linux-x64-vulkan` is installed and a Vulkan GPU is present (`gpu` says which).
+ * The backend reported is where the layers ran: llama.cpp's Vulkan build skips CPU devices such as lavapipe,
+ * and then runs every layer on the CPU (gpuLayers 0), whatever build was loaded.
  * Loaded with import() so the CLI runs without dev dependencies; `unavailable` then says why.
  */
 import { availableParallelism } from 'node:os';
@@ -15,7 +17,8 @@ export interface PeerFigures extends RunFigures {
 export async function measureLlamaCpp(path: string, prompt: number[], maxTokens: number): Promise<PeerFigures> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error, progressLogs: false });
-  const onGpu = llama.gpu !== false;
+  const devices = llama.gpu === false ? [] : await llama.getGpuDeviceNames();
+  const onGpu = devices.length > 0;
   const threads = availableParallelism();
   const t0 = performance.now();
   const model = await llama.loadModel({ modelPath: path, gpuLayers: onGpu ? 'max' : 0 });
@@ -32,7 +35,7 @@ export async function measureLlamaCpp(path: string, prompt: number[], maxTokens:
       }
       const ttftMs = times[0] - start;
       return {
-        backend: onGpu ? String(llama.gpu) : `cpu (${threads} threads)`,
+        backend: model.gpuLayers > 0 ? `${llama.gpu} (${devices.join(', ')})` : `cpu (${threads} threads${llama.gpu ? `; ${llama.gpu} build, no GPU device` : ''})`,
         loadSeconds,
         ttftMs,
         prefillTokensPerSecond: prompt.length / (ttftMs / 1000),
