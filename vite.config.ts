@@ -64,8 +64,14 @@ export default defineConfig({
   plugins: [serviceWorkerDev(), pwa],
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true },
-  // found up front, so that no late re-optimization invalidates module URLs a Service Worker already holds
-  optimizeDeps: { include: ['comlink', 'openai'] },
+  // found up front, so that no late re-optimization invalidates module URLs a Service Worker already holds, or
+  // reloads a page mid-test: the scan starts at index.html and does not follow the workers' imports
+  optimizeDeps: {
+    include: [
+      ...['comlink', 'openai', 'idb-keyval', 'lit', 'lit/directives/repeat.js', 'lit/directives/unsafe-html.js', 'marked', 'dompurify'],
+      ...['@huggingface/gguf', '@huggingface/jinja', '@mlc-ai/web-xgrammar', 'ajv', 'workbox-routing', 'workbox-precaching'], // workers
+    ],
+  },
   worker: { format: 'es' },
   build: { target: 'es2022', outDir: 'dist/app' },
 });
