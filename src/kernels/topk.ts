@@ -62,12 +62,20 @@ export function readTopk(words: ArrayBuffer, rows: number, k: number): TopkRow[]
   return result;
 }
 
-/** The adj buffer's contents (a 16-byte dummy entry, with row = 2^32 - 1, when there are none). */
-export function packTopkAdj(adj: readonly TopkAdj[]): ArrayBuffer {
-  const words = new ArrayBuffer(Math.max(1, adj.length) * TOPK_ADJ_BYTES);
+/**
+ * Adjustment slots a step dispatches for n adjustments: 0, or a power of two from 16, so that steps whose
+ * counts differ a little (penalties over a growing history) encode alike and replay one plan (model/plans.ts).
+ */
+export function topkAdjSlots(n: number): number {
+  return n === 0 ? 0 : Math.max(16, 2 ** Math.ceil(Math.log2(n)));
+}
+
+/** The adj buffer's contents: `slots` entries (at least one), those past adj.length with row 2^32 - 1, which no row has. */
+export function packTopkAdj(adj: readonly TopkAdj[], slots = adj.length): ArrayBuffer {
+  const words = new ArrayBuffer(Math.max(1, slots, adj.length) * TOPK_ADJ_BYTES);
   const u = new Uint32Array(words);
   const f = new Float32Array(words);
-  u[0] = 0xffffffff;
+  for (let i = adj.length; i < u.length / 4; i++) u[4 * i] = 0xffffffff;
   adj.forEach((a, i) => {
     u[4 * i] = a.row;
     u[4 * i + 1] = a.id;

@@ -36,7 +36,7 @@ import { RopeKernel } from '../kernels/rope.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
-import { TopkKernel, readTopk } from '../kernels/topk.ts';
+import { TopkKernel, readTopk, topkAdjSlots } from '../kernels/topk.ts';
 import { Uniforms, readBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
 import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
@@ -371,7 +371,7 @@ export class Forward {
     if (nOut && this.hp.finalSoftcap > 0) this.softcap.encode(rec, { y: logits, count: nOut * nVocab, cap: this.hp.finalSoftcap });
     if (nOut && c.topk) {
       if (c.topk.masks) this.tokenMask.encode(rec, { logits, mask: masks, rows: nOut, V: nVocab, words: c.topk.masks.words });
-      this.topk.encode(rec, { logits, adj, out: topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: c.topk.adj.length, invTemp: c.topk.invTemp });
+      this.topk.encode(rec, { logits, adj, out: topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: topkAdjSlots(c.topk.adj.length), invTemp: c.topk.invTemp });
     }
   }
 

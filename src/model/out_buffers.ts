@@ -4,7 +4,7 @@
  * that grows is a new buffer (the old one is destroyed once the queue is done with it), so whatever bound
  * the old one (bind groups, step plans) is told through onReplace.
  */
-import { packTopkAdj, topkOutWords } from '../kernels/topk.ts';
+import { packTopkAdj, topkAdjSlots, topkOutWords } from '../kernels/topk.ts';
 import type { Chunk } from './chunk.ts';
 
 /** What a run copies back: the first `bytes` of src. */
@@ -39,7 +39,7 @@ export class OutBuffers {
     const logits = (this.logits = this.grow(this.logits, nOut * rowBytes, 'logits'));
     let read: ReadBack | undefined;
     if (nOut && c.topk) {
-      const adj = packTopkAdj(c.topk.adj);
+      const adj = packTopkAdj(c.topk.adj, topkAdjSlots(c.topk.adj.length));
       q.writeBuffer((this.adj = this.grow(this.adj, adj.byteLength, 'topk.adj')), 0, adj);
       const m = c.topk.masks;
       if (m) {

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import type { EncodedDispatch } from '../kernels/runtime.ts';
+import { packTopkAdj, topkAdjSlots } from '../kernels/topk.ts';
 import type { Chunk } from './chunk.ts';
 import { Plans, planKey, samePlan, type Plan } from './plans.ts';
 
@@ -19,6 +20,11 @@ test('a chunk\'s plan key changes with what its dispatches depend on, not with b
   expect(planKey(chunk({ ids: Uint32Array.of(7), pos: Uint32Array.of(10), tables: [[4, 5]], seqRow: Uint32Array.of(1) }), 1)).toBe(base);
   const topk = { k: 1, invTemp: 1, adj: [{ row: 0, id: 3, r: 1, sub: 2 }] };
   expect(planKey(chunk({ topk }), 1)).toBe(planKey(chunk({ topk: { ...topk, adj: [{ row: 0, id: 9, r: 1.1, sub: 0 }] } }), 1));
+  // counts within one power of two of slots (penalties over a history that grows by a token a step)
+  const adj = (n: number) => Array.from({ length: n }, (_, id) => ({ row: 0, id, r: 1.1, sub: 0 }));
+  expect(planKey(chunk({ topk: { ...topk, adj: adj(16) } }), 1)).toBe(planKey(chunk({ topk }), 1));
+  expect(planKey(chunk({ topk: { ...topk, adj: adj(33) } }), 1)).toBe(planKey(chunk({ topk: { ...topk, adj: adj(64) } }), 1));
+  expect(planKey(chunk({ topk: { ...topk, adj: adj(17) } }), 1)).not.toBe(planKey(chunk({ topk }), 1));
   const others = [
     planKey(chunk(), 2), // splits
     planKey(chunk({ ids: Uint32Array.of(5, 6), pos: Uint32Array.of(9, 10), seqRow: Uint32Array.of(0, 0) }), 1), // tokens
@@ -58,4 +64,12 @@ test('samePlan names the first difference: pipeline, bind group, workgroups, Par
   const params = new Uint8Array(512);
   params[300] = 1;
   expect(samePlan(a, plan(a.dispatches, params))).toMatch(/byte 300 \(slot 1\)/);
+});
+
+test('adjustment slots: powers of two from 16; the slots past the adjustments hold a row no chunk has', () => {
+  expect([0, 1, 16, 17, 100].map(topkAdjSlots)).toEqual([0, 16, 16, 32, 128]);
+  const u = new Uint32Array(packTopkAdj([{ row: 0, id: 7, r: 2, sub: 1 }], 16));
+  expect(u.length).toBe(16 * 4);
+  expect([u[0], u[1], u[4], u[60]]).toEqual([0, 7, 0xffffffff, 0xffffffff]);
+  expect(new Uint32Array(packTopkAdj([]))[0]).toBe(0xffffffff); // none: one entry, for the binding
 });

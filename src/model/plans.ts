@@ -10,6 +10,7 @@
  * afresh and compares it with the plan it would have replayed (samePlan), so tests prove the key complete.
  */
 import type { EncodedDispatch } from '../kernels/runtime.ts';
+import { topkAdjSlots } from '../kernels/topk.ts';
 import type { Chunk } from './chunk.ts';
 
 export interface Plan {
@@ -19,13 +20,13 @@ export interface Plan {
 
 /**
  * What a run's dispatches and Params depend on besides the forward's own buffers: the chunk's token count,
- * the split attention's splits (of its longest sequence), which rows give logits, and topk's k, number of
- * adjustments, temperature and masks. Not the ids, positions, page tables, adjustments or mask bits: those
- * are buffer contents, written each run.
+ * the split attention's splits (of its longest sequence), which rows give logits, and topk's k, adjustment
+ * slots (topkAdjSlots), temperature and masks. Not the ids, positions, page tables, adjustments or mask
+ * bits: those are buffer contents, written each run.
  */
 export function planKey(c: Chunk, splits: number): string {
   const t = c.topk;
-  const topk = t ? `${t.k} ${t.adj.length} ${t.invTemp} ${t.masks ? t.masks.words : '-'}` : '-';
+  const topk = t ? `${t.k} ${topkAdjSlots(t.adj.length)} ${t.invTemp} ${t.masks ? t.masks.words : '-'}` : '-';
   return `${c.ids.length}|${splits}|${c.logitRows.join(' ')}|${topk}`;
 }
 
