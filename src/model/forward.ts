@@ -37,7 +37,7 @@ import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, readTopk, topkAdjSlots } from '../kernels/topk.ts';
-import { Uniforms, readBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
+import { Uniforms, readBuffer, storageBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
 import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
@@ -155,7 +155,7 @@ export class Forward {
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
-    return this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
+    return storageBuffer(this.device, bytes, label);
   }
 
   private t(name: string): GpuTensor {

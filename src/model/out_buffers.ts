@@ -5,6 +5,7 @@
  * the old one (bind groups, step plans) is told through onReplace.
  */
 import { packTopkAdj, topkAdjSlots, topkOutWords } from '../kernels/topk.ts';
+import { storageBuffer } from '../kernels/runtime.ts';
 import type { Chunk } from './chunk.ts';
 
 /** What a run copies back: the first `bytes` of src. */
@@ -67,7 +68,6 @@ export class OutBuffers {
     if (old && old.size >= bytes) return old;
     this.onReplace();
     if (old) void this.device.queue.onSubmittedWorkDone().then(() => old.destroy());
-    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    return this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
+    return storageBuffer(this.device, bytes, label);
   }
 }
