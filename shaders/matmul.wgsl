@@ -14,6 +14,7 @@
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8): prefill decodes each weight block once for TT tokens
+const RPI = 1u;         // output rows per invocation (matmul_out.wgsl's reduce_store; matmul_q8.wgsl may take more)
 override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16;
                           // or repacked rows: 1008 Q8_0, 1002 Q4_0 (src/model/repack.ts)
 
@@ -180,7 +181,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   let o = (wg.x + wg.y * nwg.x) * (WG / TPR) + lid / TPR; // output row
   let t0 = wg.z * TT; // first of this workgroup's tokens
   let nt = min(TT, params.m - t0);
-  var s: array<f32, 8>; // s[tt]: partial sum of token t0 + tt
+  var s: array<f32, 32>; // s[tt]: partial sum of token t0 + tt (reduce_store's layout, one row)
   if (o < params.n) { // no early return: every invocation must reach the barriers
     let row = params.w_offset + o * params.row_bytes;
     let xb = params.x_offset + t0 * params.k;

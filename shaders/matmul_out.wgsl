@@ -20,13 +20,16 @@ fn out_index(t: u32, o: u32) -> u32 {
 var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
 
 // Sums the TPR lanes of each row (lane j = lid % TPR; the lanes of a row sit together) and writes row o's
-// results for tokens t0 .. t0 + nt - 1 (s[tt]: this invocation's partial sum of token t0 + tt). Called from
-// uniform control flow (nt is uniform across the workgroup): it has barriers, unless TPR = 1.
-fn reduce_store(s: array<f32, 8>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
-  if (TPR == 1u) { // a row per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
-    if (o < params.n) {
-      for (var tt = 0u; tt < nt; tt++) {
-        y[out_index(t0 + tt, o)] = s[tt];
+// results for tokens t0 .. t0 + nt - 1 (s[tt]: this invocation's partial sum of token t0 + tt). With TPR = 1
+// an invocation may hold RPI rows, o + r * WG (s[r * 8 + tt]); the including kernel declares RPI, 1 when TPR > 1.
+// Called from uniform control flow (nt is uniform across the workgroup): it has barriers, unless TPR = 1.
+fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
+  if (TPR == 1u) { // rows per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
+    for (var r = 0u; r < RPI; r++) {
+      if (o + r * WG < params.n) {
+        for (var tt = 0u; tt < nt; tt++) {
+          y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];
+        }
       }
     }
     return;

@@ -15,6 +15,8 @@
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8)
+override RPI: u32 = 1;  // output rows per invocation (1..4; more than 1 only with TPR = 1): each x block read
+                        // serves RPI rows (prefill on a CPU adapter)
 override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows; 12 Q4_K (GGUF super-blocks of 144 bytes)
 
 struct Params {
@@ -39,59 +41,77 @@ struct Params {
 @group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w: the weight blocks
 @group(0) @binding(5) var<storage, read> xd: array<vec2<f32>>; // (d, sumq) per block of x
 
+// One block of a weight row, as the integer dot takes it.
+struct WBlock {
+  dw: f32,         // the block's scale (Q4_K: d sc_b)
+  mw: f32,         // Q4_K: dmin m_b; else 0
+  lo: vec4<u32>,   // Q8_0: int8 0..15; Q4_0, Q4_K: nibbles of elements 0..15, as bytes 0..15
+  hi: vec4<u32>,   // Q8_0: int8 16..31; Q4_0, Q4_K: nibbles of elements 16..31
+};
+
+fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte `row`
+  var b: WBlock;
+  if (WTYPE == 12u) {
+    let p = row + (blk / 8u) * 144u; // super-block: d, dmin (f16), 12 bytes of scales, 128 of nibbles
+    let sb = blk % 8u;
+    let sm = scale_min_k4(p + 4u, sb);
+    b.dw = f16_at(p) * sm.x;
+    b.mw = f16_at(p + 2u) * sm.y;
+    let q = (p + 16u + 32u * (sb / 2u)) >> 4u; // 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high
+    let shift = vec4<u32>((sb % 2u) * 4u);
+    b.lo = (w4[q] >> shift) & vec4<u32>(0x0f0f0f0fu);
+    b.hi = (w4[q + 1u] >> shift) & vec4<u32>(0x0f0f0f0fu);
+  } else if (WTYPE == 1008u) {
+    let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words (repacked rows)
+    b.dw = f16_at(row + 2u * blk);
+    b.lo = w4[qs + 2u * blk];
+    b.hi = w4[qs + 2u * blk + 1u];
+  } else {
+    let qs = (row + repacked_qs(params.k)) >> 4u;
+    b.dw = f16_at(row + 2u * blk);
+    let p = w4[qs + blk];
+    b.lo = p & vec4<u32>(0x0f0f0f0fu);
+    b.hi = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);
+  }
+  return b;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let j = lid % TPR; // lane within the row
-  let o = (wg.x + wg.y * nwg.x) * (WG / TPR) + lid / TPR; // output row
+  let rows = WG / TPR; // rows of one pass of the workgroup; its RPI passes cover RPI * rows rows
+  let o = (wg.x + wg.y * nwg.x) * rows * RPI + lid / TPR; // first output row; the others follow `rows` apart
   let t0 = wg.z * TT; // first of this workgroup's tokens
   let nt = min(TT, params.m - t0);
   let nb = params.k / 32u; // blocks per row
-  var s: array<f32, 8>; // s[tt]: partial sum of token t0 + tt
+  var s: array<f32, 32>; // s[r * 8 + tt]: partial sum of row o + r * rows, token t0 + tt
   if (o < params.n) { // no early return: every invocation must reach the barriers
-    let row = params.w_offset + o * params.row_bytes;
-    let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words (repacked rows)
     let xb = params.x_offset / 32u + t0 * nb; // token t0's first block of x
     for (var blk = j; blk < nb; blk += TPR) {
-      var dw: f32; // the block's scale (Q4_K: d sc_b)
-      var mw = 0.0; // Q4_K: dmin m_b
-      var lo: vec4<u32>; // Q8_0: int8 0..15; Q4_0, Q4_K: nibbles of elements 0..15, as bytes 0..15
-      var hi: vec4<u32>; // Q8_0: int8 16..31; Q4_0, Q4_K: nibbles of elements 16..31
-      if (WTYPE == 12u) {
-        let p = row + (blk / 8u) * 144u; // super-block: d, dmin (f16), 12 bytes of scales, 128 of nibbles
-        let sb = blk % 8u;
-        let sm = scale_min_k4(p + 4u, sb);
-        dw = f16_at(p) * sm.x;
-        mw = f16_at(p + 2u) * sm.y;
-        let q = (p + 16u + 32u * (sb / 2u)) >> 4u; // 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high
-        let shift = vec4<u32>((sb % 2u) * 4u);
-        lo = (w4[q] >> shift) & vec4<u32>(0x0f0f0f0fu);
-        hi = (w4[q + 1u] >> shift) & vec4<u32>(0x0f0f0f0fu);
-      } else if (WTYPE == 1008u) {
-        dw = f16_at(row + 2u * blk);
-        lo = w4[qs + 2u * blk];
-        hi = w4[qs + 2u * blk + 1u];
-      } else {
-        dw = f16_at(row + 2u * blk);
-        let p = w4[qs + blk];
-        lo = p & vec4<u32>(0x0f0f0f0fu);
-        hi = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);
+      var wb: array<WBlock, 4>; // the block of each of the invocation's rows
+      for (var r = 0u; r < RPI; r++) { // rows past n (the last group's) are read as row n - 1, never stored
+        wb[r] = weight_block(params.w_offset + min(o + r * rows, params.n - 1u) * params.row_bytes, blk);
       }
       for (var tt = 0u; tt < nt; tt++) {
         let xi = xb + tt * nb + blk;
         let a = xq[2u * xi];
         let b = xq[2u * xi + 1u];
-        var isum = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w)
-                 + dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w);
         let dx = xd[xi];
-        if (WTYPE == 1002u) {
-          isum -= 8 * i32(dx.y);
-        }
-        if (WTYPE == 12u) {
-          s[tt] += dx.x * (dw * f32(isum) - mw * dx.y);
-        } else {
-          s[tt] += dw * dx.x * f32(isum);
+        for (var r = 0u; r < RPI; r++) {
+          let lo = wb[r].lo;
+          let hi = wb[r].hi;
+          var isum = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w)
+                   + dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w);
+          if (WTYPE == 1002u) {
+            isum -= 8 * i32(dx.y);
+          }
+          if (WTYPE == 12u) {
+            s[r * 8u + tt] += dx.x * (wb[r].dw * f32(isum) - wb[r].mw * dx.y);
+          } else {
+            s[r * 8u + tt] += wb[r].dw * dx.x * f32(isum);
+          }
         }
       }
     }

@@ -26,6 +26,7 @@ export interface MatmulQ8Case {
   skip?: number; // tokens of x before the first one multiplied (xOffset = skip * k)
   pad?: number; // y rows are n + 2 * pad long, W's outputs at columns pad ..
   segments?: number[]; // a fused weight: rows per output segment (segmentLayout)
+  rpi?: number; // output rows per invocation (with lanes: 1); default 1
 }
 
 export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
@@ -41,6 +42,9 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
     cases.push({ type, m: 2, k: 64, n: 40, offset: 0, skip: 3, pad: 5 }); // logit rows of a later token
     cases.push({ type, m: 1, k: 576, n: 576 + 2 * 192, offset: 0, lanes: 1, segments: [576, 192, 192] }); // fused q|k|v, decode
     cases.push({ type, m: 10, k: 64, n: 96, offset: 32, segments: [40, 56] }); // two segments, prefill
+    cases.push({ type, m: 11, k: 512, n: 300, offset: 16, lanes: 1, rpi: 4 }); // a CPU adapter's prefill: the last group's rows ragged
+    cases.push({ type, m: 9, k: 160, n: 70, offset: 0, lanes: 1, rpi: 2 });
+    cases.push({ type, m: 10, k: 64, n: 320, offset: 32, lanes: 1, rpi: 4, segments: [40, 24, 256] }); // segments within one invocation's rows
     for (let i = 0; i < random; i++) {
       cases.push({ type, m: 1 + Math.floor(rng() * 4), k: 32 * (1 + Math.floor(rng() * 40)), n: 1 + Math.floor(rng() * 300), offset: 32 * Math.floor(rng() * 3) });
     }
@@ -52,6 +56,7 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   cases.push({ type: K, m: 11, k: 256, n: 37, offset: 32 }); // prefill groups
   cases.push({ type: K, m: 1, k: 1536, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
   cases.push({ type: K, m: 9, k: 768, n: 70, offset: 16, lanes: 1 });
+  cases.push({ type: K, m: 9, k: 512, n: 300, offset: 16, lanes: 1, rpi: 4 });
   cases.push({ type: K, m: 2, k: 256, n: 40, offset: 0, skip: 3, pad: 5 });
   cases.push({ type: K, m: 1, k: 512, n: 64 + 2 * 32, offset: 0, lanes: 1, segments: [64, 32, 32] }); // fused q|k|v
   for (let i = 0; i < random; i++) {
@@ -76,14 +81,14 @@ export async function checkMatmulQ8(device: GPUDevice, cases: MatmulQ8Case[], se
     const stride = c.n + 2 * pad;
     const seg = c.segments && segmentLayout(c.m, c.segments);
     const { out: raw, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd], seg?.outElems ?? c.m * stride, (rec, [bw, bq, bd], by) =>
-      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes }),
+      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes, rowsPerInvocation: c.rpi }),
     );
     const out = seg ? seg.gather(raw) : raw;
     const mine = { q: xq.q.subarray(skip * c.k), d: xq.d.subarray(skip * (c.k / 32)), sum: xq.sum.subarray(skip * (c.k / 32)) };
     const want = matmulQ8Cpu(src, wq, mine, c.m, c.k, c.n);
     const got = new Float32Array(c.m * c.n);
     for (let t = 0; t < c.m; t++) got.set(seg ? out.subarray(t * c.n, (t + 1) * c.n) : out.subarray(t * stride + pad, t * stride + pad + c.n), t * c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}`;
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${c.rpi ? ` rpi=${c.rpi}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}`;
     let cmp = compare(got, want.y, 1e-6, 2e-6, want.abs);
     if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
     results.push(caseResult(name, cmp, gpuError));

@@ -8,6 +8,7 @@ const all = matmulQ8Cases(31, 1);
 const typeCases = (t: WeightType) => all.filter((c) => c.type === t && c.n < 1000);
 const oneLane = all.filter((c) => c.lanes === 1);
 const prefill = all.filter((c) => c.m > 8);
+const rows = all.filter((c) => (c.rpi ?? 1) > 1);
 kernelSuite('matmul_q8', {
   code: MATMUL_Q8_CODE,
   cases: matmulQ8Cases(31),
@@ -19,13 +20,15 @@ kernelSuite('matmul_q8', {
     ['Q8_0: the second half of a block skipped', typeCases(Q8_0_R), 'hi = w4[qs + 2u * blk + 1u];', 'hi = w4[qs + 2u * blk];'],
     ['Q4_0: nibbles swapped', typeCases(Q4_0_R), 'lo = p & vec4<u32>(0x0f0f0f0fu);', 'lo = (p >> vec4<u32>(4u)) & vec4<u32>(0x0f0f0f0fu);'],
     ['Q4_0: the -8 offset dropped', typeCases(Q4_0_R), 'isum -= 8 * i32(dx.y);', 'isum -= 0;'],
-    ['x scale ignored', typeCases(Q8_0_R), 's[tt] += dw * dx.x * f32(isum);', 's[tt] += dw * f32(isum);'],
+    ['x scale ignored', typeCases(Q8_0_R), 's[r * 8u + tt] += wb[r].dw * dx.x * f32(isum);', 's[r * 8u + tt] += wb[r].dw * f32(isum);'],
     ['one word of x paired with the wrong weights', typeCases(Q8_0_R), 'dot4I8Packed(hi.w, b.w)', 'dot4I8Packed(hi.w, b.z)'],
     ['blocks read right after the scales, unpadded', typeCases(Q8_0_R), 'return ((k / 32u) * 2u + 15u) & ~15u;', 'return (k / 32u) * 2u;'],
     ['x offset ignored', all.filter((c) => c.skip), 'let xb = params.x_offset / 32u + t0 * nb;', 'let xb = t0 * nb;'],
     ['prefill groups read the first token\'s x for all', prefill, 'let xi = xb + tt * nb + blk;', 'let xi = xb + blk;'],
-    ['one lane per row: every token written to the first', oneLane, 'y[out_index(t0 + tt, o)] = s[tt];', 'y[out_index(t0, o)] = s[tt];'],
-    ['Q4_K: min not subtracted', typeCases(GgmlType.Q4_K), 's[tt] += dx.x * (dw * f32(isum) - mw * dx.y);', 's[tt] += dx.x * dw * f32(isum);'],
+    ['one lane per row: every token written to the first', oneLane, 'y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];', 'y[out_index(t0, o + r * WG)] = s[r * 8u + tt];'],
+    ['rows per invocation: all written to the first', rows, 'y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];', 'y[out_index(t0 + tt, o)] = s[r * 8u + tt];'],
+    ['rows per invocation: every row reads the first row\'s weights', rows, 'min(o + r * rows, params.n - 1u)', 'min(o, params.n - 1u)'],
+    ['Q4_K: min not subtracted', typeCases(GgmlType.Q4_K), 's[r * 8u + tt] += dx.x * (wb[r].dw * f32(isum) - wb[r].mw * dx.y);', 's[r * 8u + tt] += dx.x * wb[r].dw * f32(isum);'],
     ['Q4_K: odd sub-blocks read from the low nibbles', typeCases(GgmlType.Q4_K), 'let shift = vec4<u32>((sb % 2u) * 4u);', 'let shift = vec4<u32>(0u);'],
     ['Q4_K: sub-block pairs read 16 bytes apart', typeCases(GgmlType.Q4_K), '(p + 16u + 32u * (sb / 2u)) >> 4u', '(p + 16u + 16u * (sb / 2u)) >> 4u'],
     ['Q4_K: scales 4..7 from the wrong nibble', typeCases(GgmlType.Q4_K), '(lo & 15u)', '(lo >> 4u)'],
