@@ -42,6 +42,25 @@ fn repacked_qs(k: u32) -> u32 {
   return ((k / 32u) * 2u + 15u) & ~15u;
 }
 
+// 32-element block blk of a Q6_K row at byte `row` (matmul.wgsl, matmul_q8.wgsl): the block is elements
+// 32c .. 32c+31 of half h of super-block blk / 8, whose element j has its low four bits in byte ql + j (>> lsh),
+// its high two in byte qh + j (>> hsh), and the int8 scale at sc (elements 0..15) or sc + 1 (16..31), times d.
+struct Q6Block {
+  ql: u32, // bytes
+  qh: u32, // bytes
+  sc: u32, // bytes
+  lsh: u32, // bits
+  hsh: u32, // bits
+  d: f32,
+}
+
+fn q6k_block(row: u32, blk: u32) -> Q6Block {
+  let p = row + (blk / 8u) * 210u; // super-block: ql[128], qh[64], 16 x i8 scales, f16 d at 208
+  let h = (blk % 8u) / 4u;
+  let c = blk % 4u;
+  return Q6Block(p + 64u * h + 32u * (c % 2u), p + 128u + 32u * h, p + 192u + 8u * h + 2u * c, 4u * (c / 2u), 2u * c, f16_at(p + 208u));
+}
+
 // Element i of the row of k elements starting at byte `row`, for GGML type `t` (ids as ggml.h: 0 F32, 1 F16,
 // 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16), or Q8_0 / Q4_0 rows repacked at
 // upload (1008, 1002). Layouts: src/gguf/quant.ts, kquant.ts, src/model/repack.ts.

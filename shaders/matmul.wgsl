@@ -150,19 +150,13 @@ fn block_w(row: u32, blk: u32) -> array<vec4<f32>, 8> {
         wv[l] = scale * vec4<f32>(q) - offset;
       }
     }
-    case 14u: { // Q6_K: this block is elements 32c .. 32c+31 of half n of super-block blk / 8
-      let p = row + (blk / 8u) * 210u;
-      let n = (blk % 8u) / 4u;
-      let c = blk % 4u;
-      let ql = p + 64u * n + 32u * (c % 2u);
-      let qh = p + 128u + 32u * n;
-      let sc = p + 192u + 8u * n + 2u * c;
-      let d = f16_at(p + 208u);
-      let s0 = d * i8_at(sc); // elements 0..15
-      let s1 = d * i8_at(sc + 1u); // elements 16..31
+    case 14u: { // Q6_K (q6k_block)
+      let q = q6k_block(row, blk);
+      let s0 = q.d * i8_at(q.sc); // elements 0..15
+      let s1 = q.d * i8_at(q.sc + 1u); // elements 16..31
       for (var l = 0u; l < 8u; l++) { // bytes 4l .. 4l+3
-        let lo = (bytes4(u32_at_even(ql + 4u * l)) >> vec4<u32>(4u * (c / 2u))) & vec4<u32>(15u);
-        let hi = (bytes4(u32_at_even(qh + 4u * l)) >> vec4<u32>(2u * c)) & vec4<u32>(3u);
+        let lo = (bytes4(u32_at_even(q.ql + 4u * l)) >> vec4<u32>(q.lsh)) & vec4<u32>(15u);
+        let hi = (bytes4(u32_at_even(q.qh + 4u * l)) >> vec4<u32>(q.hsh)) & vec4<u32>(3u);
         wv[l] = select(s1, s0, l < 4u) * (vec4<f32>(lo | (hi << vec4<u32>(4u))) - 32.0);
       }
     }

@@ -1,9 +1,12 @@
 // y = x W^T with integer dot products, for Q8_0 and Q4_0 weights in repacked rows (src/model/repack.ts) and
-// Q4_K in the GGUF layout, x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
+// Q4_K, Q6_K in the GGUF layout, x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
 //   y[t, o] = sum over blocks b of  dw[o, b] * dx[t, b] * sum_i n[o, b, i] q[t, b, i]   (Q8_0: n = the int8)
 //   Q4_0: n = nibble - 8, so the integer sum is  sum_i nibble_i q_i - 8 * sumq[t, b]
 //   Q4_K: block b is sub-block b % 8 of super-block b / 8, whose elements are d sc_b nibble - dmin m_b, so
 //         the block's term is  dx[t, b] * (d sc_b * sum_i nibble_i q_i - dmin m_b * sumq[t, b])
+//   Q6_K: block b is elements 32c .. 32c+31 of half h of super-block b / 8 (h = b % 8 / 4, c = b % 4), whose
+//         16-element halves have scales d s0 and d s1 and elements q6 - 32; the term is
+//         dx[t, b] * (d s0 * sum_{i<16} (q6_i - 32) q_i + d s1 * sum_{i>=16} (q6_i - 32) q_i)
 // Four int8 products a word through dot4I8Packed: 8 per 32-element block instead of 32 conversions and
 // multiplies of floats. Structure as matmul.wgsl: WG / TPR rows per workgroup, TPR lanes of a row striding
 // over its blocks, TT tokens per workgroup (prefill) sharing each weight block, a shared-memory reduction;
@@ -17,7 +20,7 @@ override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8)
 override RPI: u32 = 1;  // output rows per invocation (1..4; more than 1 only with TPR = 1): each x block read
                         // serves RPI rows (prefill on a CPU adapter)
-override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows; 12 Q4_K (GGUF super-blocks of 144 bytes)
+override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows; 12 Q4_K, 14 Q6_K (GGUF super-blocks of 144, 210 bytes)
 
 struct Params {
   k: u32,         // row length of W and x, in elements (a multiple of 32)
@@ -43,11 +46,20 @@ struct Params {
 
 // One block of a weight row, as the integer dot takes it.
 struct WBlock {
-  dw: f32,         // the block's scale (Q4_K: d sc_b)
+  dw: f32,         // the block's scale (Q4_K: d sc_b; Q6_K: elements 0..15's, d s0)
+  dw2: f32,        // Q6_K: elements 16..31's scale, d s1
   mw: f32,         // Q4_K: dmin m_b; else 0
-  lo: vec4<u32>,   // Q8_0: int8 0..15; Q4_0, Q4_K: nibbles of elements 0..15, as bytes 0..15
-  hi: vec4<u32>,   // Q8_0: int8 16..31; Q4_0, Q4_K: nibbles of elements 16..31
+  lo: vec4<u32>,   // Q8_0: int8 0..15; Q4_0, Q4_K: nibbles of elements 0..15, as bytes 0..15; Q6_K: q6 - 32 as int8
+  hi: vec4<u32>,   // elements 16..31, as lo
 };
+
+// Q6_K: elements j .. j+3's q6 - 32 as int8, from the low-bit bytes at q.ql + j (nibble q.lsh / 4) and high-bit
+// bytes at q.qh + j (bit pair q.hsh). q6 + 96 stays in a byte; flipping bit 7 then takes 128 off or adds it:
+// q6 - 32 mod 256.
+fn q6_word(q: Q6Block, j: u32) -> u32 {
+  let q6 = ((u32_at_even(q.ql + j) >> q.lsh) & 0x0f0f0f0fu) | (((u32_at_even(q.qh + j) >> q.hsh) & 0x03030303u) << 4u);
+  return (q6 + 0x60606060u) ^ 0x80808080u;
+}
 
 fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte `row`
   var b: WBlock;
@@ -61,6 +73,12 @@ fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte 
     let shift = vec4<u32>((sb % 2u) * 4u);
     b.lo = (w4[q] >> shift) & vec4<u32>(0x0f0f0f0fu);
     b.hi = (w4[q + 1u] >> shift) & vec4<u32>(0x0f0f0f0fu);
+  } else if (WTYPE == 14u) {
+    let q = q6k_block(row, blk);
+    b.dw = q.d * i8_at(q.sc);
+    b.dw2 = q.d * i8_at(q.sc + 1u);
+    b.lo = vec4<u32>(q6_word(q, 0u), q6_word(q, 4u), q6_word(q, 8u), q6_word(q, 12u));
+    b.hi = vec4<u32>(q6_word(q, 16u), q6_word(q, 20u), q6_word(q, 24u), q6_word(q, 28u));
   } else if (WTYPE == 1008u) {
     let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words (repacked rows)
     b.dw = f16_at(row + 2u * blk);
@@ -102,13 +120,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         for (var r = 0u; r < RPI; r++) {
           let lo = wb[r].lo;
           let hi = wb[r].hi;
-          var isum = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w)
-                   + dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w);
+          let i0 = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w); // elements 0..15
+          let i1 = dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w); // 16..31
+          var isum = i0 + i1;
           if (WTYPE == 1002u) {
             isum -= 8 * i32(dx.y);
           }
           if (WTYPE == 12u) {
             s[r * 8u + tt] += dx.x * (wb[r].dw * f32(isum) - wb[r].mw * dx.y);
+          } else if (WTYPE == 14u) {
+            s[r * 8u + tt] += dx.x * (wb[r].dw * f32(i0) + wb[r].dw2 * f32(i1));
           } else {
             s[r * 8u + tt] += wb[r].dw * dx.x * f32(isum);
           }

@@ -30,7 +30,8 @@ export const SHAPES: Record<string, BenchShape> = {
   'llama3.2-1b': { arch: 'llama', embd: 2048, layers: 16, heads: 32, kvHeads: 8, ff: 8192, ropeFreqs: true, vocab: 'ggml-vocab-llama-bpe.gguf' },
 };
 
-export const BENCH_TYPES: readonly WeightTypeName[] = ['q8_0', 'q4_0', 'q4_k'];
+/** q4_k_m: Q4_K with Q6_K where llama.cpp's Q4_K_M puts it, the type most GGUF downloads come in. */
+export const BENCH_TYPES: readonly WeightTypeName[] = ['q8_0', 'q4_0', 'q4_k', 'q4_k_m'];
 
 /** Why a shape cannot be written in a type (K-quants need rows that are multiples of 256), or undefined. */
 export function unsupported(shape: BenchShape, type: WeightTypeName): string | undefined {

@@ -53,7 +53,7 @@ test('the q4_k_m file is the mix llama.cpp makes: Q6_K output and half the attn_
 });
 
 describe.each(cases)('$name', (c) => {
-  for (const [mode, int8, tolerance] of inputModes(c, ['q4_k', 'q4_k_m'])) {
+  for (const [mode, int8, tolerance] of inputModes(c, ['q4_k', 'q4_k_m', 'q6_k'])) {
     test(`${mode}: llama.cpp loads it; argmax agrees with llama.cpp at >= 90% of 64 positions; within ${tolerance} relative of the CPU pass`, async (t) => {
       if (int8 && !gpu.info.int8Dot) t.skip(); // no integer dots on this GPU: the default is the f32 case
       await checkWeights(gpu, c, mode, int8, tolerance);

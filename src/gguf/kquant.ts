@@ -202,7 +202,7 @@ export function dequantizeQ45K(bytes: Uint8Array, elems: number, nmax: 15 | 31):
 }
 
 /** Byte offsets of element e's low and high bits within a Q6_K super-block, and their shifts. */
-function q6kPlace(e: number): { lo: number; loShift: number; hi: number; hiShift: number } {
+export function q6kPlace(e: number): { lo: number; loShift: number; hi: number; hiShift: number } {
   const n = e >> 7;
   const c = (e >> 5) & 3;
   const l = e & 31;

@@ -30,10 +30,10 @@ kernelSuite('matmul', {
     ['K-quant scales 4..7 from the wrong nibble', typeCases(GgmlType.Q4_K), '(lo & 15u)', '(lo >> 4u)'],
     ['Q4_K min not subtracted', typeCases(GgmlType.Q4_K), 'let offset = f16_at(p + 2u) * sm.y;', 'let offset = 0.0;'],
     ['Q5_K fifth bit ignored', typeCases(GgmlType.Q5_K), 'q |= ((bytes4(w[((p + 16u) >> 2u) + l]) >> vec4<u32>(sb)) & vec4<u32>(1u)) << vec4<u32>(4u);', 'q |= vec4<u32>(0u);'],
-    ['Q6_K high bits from the wrong pair', typeCases(GgmlType.Q6_K), '(bytes4(u32_at_even(qh + 4u * l)) >> vec4<u32>(2u * c))', '(bytes4(u32_at_even(qh + 4u * l)) >> vec4<u32>(2u * (c / 2u)))'],
+    ['Q6_K high bits from the wrong pair', typeCases(GgmlType.Q6_K), '(bytes4(u32_at_even(q.qh + 4u * l)) >> vec4<u32>(q.hsh))', '(bytes4(u32_at_even(q.qh + 4u * l)) >> vec4<u32>(q.lsh / 2u))'],
     ['repacked Q8_0: the second 16-byte word of a block skipped', typeCases(Q8_0_R), 'let b = w4[q + 1u];', 'let b = w4[q];'],
     ['repacked rows: blocks read right after the scales, unpadded', typeCases(Q8_0_R), 'return ((k / 32u) * 2u + 15u) & ~15u;', 'return (k / 32u) * 2u;'],
     ['repacked Q4_0 nibbles swapped', typeCases(Q4_0_R), 'wv[j] = d * vec4<f32>(nib & vec4<u32>(15u)) - 8.0 * d;', 'wv[j] = d * vec4<f32>(nib >> vec4<u32>(4u)) - 8.0 * d;'],
-    ['Q6_K one scale for 32 elements', typeCases(GgmlType.Q6_K), 'let s1 = d * i8_at(sc + 1u);', 'let s1 = d * i8_at(sc);'],
+    ['Q6_K one scale for 32 elements', typeCases(GgmlType.Q6_K), 'let s1 = q.d * i8_at(q.sc + 1u);', 'let s1 = q.d * i8_at(q.sc);'],
   ],
 });

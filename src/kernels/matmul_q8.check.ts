@@ -1,6 +1,6 @@
 /**
  * The integer-dot matmul checked against its CPU twin: Q8_0 and Q4_0 weights quantized in the GGUF layout
- * and repacked by the upload's own code, Q4_K weights as in the file, x quantized by the CPU twin of quantize_q8 (so this checks the
+ * and repacked by the upload's own code, Q4_K and Q6_K weights as in the file, x quantized by the CPU twin of quantize_q8 (so this checks the
  * kernel alone), on shapes around the block and workgroup sizes, prefill groups, one lane per row (the CPU
  * adapter's layout, which skips the reduction), x read from a later token (logit rows), y written into a
  * wider row, and more workgroups than one dispatch dimension holds.
@@ -17,7 +17,7 @@ import { matmulQ8Cpu } from './matmul_q8.cpu.ts';
 import { packQ8, quantizeQ8Cpu } from './quantize_q8.cpu.ts';
 
 export interface MatmulQ8Case {
-  type: WeightType; // Q8_0_R, Q4_0_R or Q4_K
+  type: WeightType; // Q8_0_R, Q4_0_R, Q4_K or Q6_K
   m: number; // tokens
   k: number;
   n: number;
@@ -61,6 +61,17 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   cases.push({ type: K, m: 1, k: 512, n: 64 + 2 * 32, offset: 0, lanes: 1, segments: [64, 32, 32] }); // fused q|k|v
   for (let i = 0; i < random; i++) {
     cases.push({ type: K, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
+  }
+  // Q6_K (210-byte super-blocks: odd rows start halfway into a word): both halves of each of the 8 blocks
+  const S = GgmlType.Q6_K;
+  cases.push({ type: S, m: 1, k: 256, n: 3, offset: 0 });
+  cases.push({ type: S, m: 3, k: 512, n: 67, offset: 64 });
+  cases.push({ type: S, m: 11, k: 256, n: 37, offset: 32 }); // prefill groups
+  cases.push({ type: S, m: 1, k: 1280, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
+  cases.push({ type: S, m: 9, k: 256, n: 300, offset: 16, lanes: 1, rpi: 4 }); // and prefill
+  cases.push({ type: S, m: 2, k: 256, n: 40, offset: 0, skip: 3, pad: 5 });
+  for (let i = 0; i < random; i++) {
+    cases.push({ type: S, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
   }
   cases.push({ type: Q8_0_R, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 }); // the wg.y spill
   return cases;

@@ -32,6 +32,11 @@ kernelSuite('matmul_q8', {
     ['Q4_K: odd sub-blocks read from the low nibbles', typeCases(GgmlType.Q4_K), 'let shift = vec4<u32>((sb % 2u) * 4u);', 'let shift = vec4<u32>(0u);'],
     ['Q4_K: sub-block pairs read 16 bytes apart', typeCases(GgmlType.Q4_K), '(p + 16u + 32u * (sb / 2u)) >> 4u', '(p + 16u + 16u * (sb / 2u)) >> 4u'],
     ['Q4_K: scales 4..7 from the wrong nibble', typeCases(GgmlType.Q4_K), '(lo & 15u)', '(lo >> 4u)'],
+    ['Q6_K: the -32 offset dropped', typeCases(GgmlType.Q6_K), 'return (q6 + 0x60606060u) ^ 0x80808080u;', 'return q6;'],
+    ['Q6_K: elements 16..31 scaled as 0..15', typeCases(GgmlType.Q6_K), 'b.dw2 = q.d * i8_at(q.sc + 1u);', 'b.dw2 = q.d * i8_at(q.sc);'],
+    ['Q6_K: high bits of the wrong pair', typeCases(GgmlType.Q6_K), '(((u32_at_even(q.qh + j) >> q.hsh)', '(((u32_at_even(q.qh + j) >> (q.hsh / 2u))'],
+    ['Q6_K: second half of the super-block read from the first', typeCases(GgmlType.Q6_K), 'p + 64u * h + 32u * (c % 2u)', 'p + 32u * (c % 2u)'],
+    ['Q6_K: words read as if aligned', typeCases(GgmlType.Q6_K), 'let q6 = ((u32_at_even(q.ql + j) >> q.lsh)', 'let q6 = ((w[(q.ql + j) >> 2u] >> q.lsh)'],
     ['rows after the first of a workgroup not reduced', typeCases(Q8_0_R).filter((c) => c.lanes !== 1), 'if (j < stride)', 'if (lid < stride)'],
   ],
 });

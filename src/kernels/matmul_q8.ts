@@ -1,6 +1,6 @@
 /**
  * y = x W^T with integer dot products (shaders/matmul_q8.wgsl) for Q8_0 and Q4_0 weights in repacked rows
- * and Q4_K weights in the GGUF layout, x quantized to 8-bit blocks first (quantize_q8.ts). Used where the WGSL language feature
+ * and Q4_K / Q6_K weights in the GGUF layout, x quantized to 8-bit blocks first (quantize_q8.ts). Used where the WGSL language feature
  * packed_4x8_integer_dot_product exists (GpuInfo.int8Dot); CPU twin: matmul_q8.cpu.ts.
  */
 import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
@@ -15,11 +15,11 @@ import type { Binding, Recorder } from './runtime.ts';
 export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_Q8_WGSL;
 
 /** Weight types this kernel takes. */
-export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R, GgmlType.Q4_K];
+export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R, GgmlType.Q4_K, GgmlType.Q6_K];
 
 export interface MatmulQ8Args extends MatmulOut {
-  type: WeightType; // Q8_0_R, Q4_0_R or Q4_K
-  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked (Q4_K: as in the file)
+  type: WeightType; // Q8_0_R, Q4_0_R, Q4_K or Q6_K
+  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked (Q4_K, Q6_K: as in the file)
   wOffset?: number; // bytes, a multiple of 16
   xq: Binding; // [.. (xOffset + m*k) / 4] u32: x quantized (quantize_q8)
   xd: Binding; // [.. (xOffset + m*k) / 32] (d, sumq)

@@ -83,7 +83,7 @@ export class CpuModel {
       const fusedFrom = (n: string) => n.replace(/attn_[qkv]\.weight$/, 'attn_qkv.weight').replace(/ffn_gate\.weight$/, 'ffn_up.weight');
       for (const n of w.keys()) {
         const t = typeOf(n) ?? typeOf(fusedFrom(n)) ?? (n === 'output.weight' ? typeOf('token_embd.weight') : undefined);
-        if (t === GgmlType.Q8_0 || t === GgmlType.Q4_0 || t === GgmlType.Q4_K) q8.add(n);
+        if (t === GgmlType.Q8_0 || t === GgmlType.Q4_0 || t === GgmlType.Q4_K || t === GgmlType.Q6_K) q8.add(n);
       }
     }
     return new CpuModel(hp, w, w.get(ropeFactorsTensor(hp, contextTokens)), q8);
