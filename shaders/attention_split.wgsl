@@ -10,9 +10,10 @@
 // q: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f32; hd a multiple of 4, <= 4 WG;
 // G <= MAX_G. A dispatch takes tokens t0 .. t0 + its wg.z count; part_o: [those tokens][nHead][splits][hd]
 // f32, part_ml: [those tokens][nHead][splits][2] f32.
-// Workgroup: scores, C / WG keys per invocation, into sc; then invocations h < G find each head's max and
-// turn scores into weights; then invocation (kg, d4) sums weights * V[.., 4 d4 ..] over keys kg, kg + KG, ..
-// for every head (KG = WG / (hd / 4) key groups), and invocations of group 0 add the groups' sums up.
+// Workgroup: the G heads' queries into red; scores, C / WG keys per invocation, into sc; then invocations
+// h < G find each head's max and turn scores into weights; then invocation (kg, d4) sums weights *
+// V[.., 4 d4 ..] over keys kg, kg + KG, .. for every head (KG = WG / (hd / 4) key groups), and invocations of
+// group 0 add the groups' sums up.
 
 override WG: u32 = 64; // invocations per workgroup
 const C: u32 = 128u;    // keys per split
@@ -47,7 +48,9 @@ struct Params {
 
 var<workgroup> sc: array<f32, MAX_G * C>;            // [G][C] scores, then weights exp(s - mx)
 var<workgroup> row_sh: array<u32, C>;                // vec4 offset of each key's head row in the caches
-var<workgroup> red: array<vec4<f32>, MAX_G * WG>;    // [key group][G][hd / 4] each key group's sums
+var<workgroup> red: array<vec4<f32>, MAX_G * WG>;    // [G][hd / 4] the queries while scoring (read from here, not
+                                                     // storage, ~10% faster on lavapipe), then [key group][G][hd / 4]
+                                                     // each key group's sums
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -67,6 +70,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let table = seq_row[t] * params.max_pages;
   let width4 = params.n_kv_head * hd4;
 
+  let qbase = (t * params.n_head + g * group) * hd4; // the token's G heads, [G][hd / 4] vec4s
+  for (var i = lid; i < group * hd4; i += WG) {
+    red[i] = q[qbase + i];
+  }
+  workgroupBarrier();
+
   for (var i = lid; i < cnt; i += WG) {
     let j = j0 + i;
     let page = page_table[table + j / params.page_size];
@@ -76,7 +85,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var d4 = 0u; d4 < hd4; d4++) {
       let kv = k_cache[row + d4];
       for (var hh = 0u; hh < group; hh++) {
-        dots[hh] += dot(q[((t * params.n_head) + g * group + hh) * hd4 + d4], kv);
+        dots[hh] += dot(red[hh * hd4 + d4], kv);
       }
     }
     for (var hh = 0u; hh < group; hh++) {

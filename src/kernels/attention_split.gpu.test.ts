@@ -16,6 +16,7 @@ kernelSuite('attention_split', {
   check: checkAttentionSplit,
   mutations: [
     ['GQA heads interleaved instead of grouped', decode, 'let row = (page * params.page_size + j % params.page_size) * width4 + g * hd4;', 'let row = (page * params.page_size + j % params.page_size) * width4 + (g * group) % params.n_kv_head * hd4;'],
+    ['queries staged from another head\'s rows', decode, 'let qbase = (t * params.n_head + g * group) * hd4;', 'let qbase = (t * params.n_head + g) * hd4;'],
     ['the last key of a split dropped', decode, 'let cnt = min(C, n_keys - j0);', 'let cnt = min(C - 1u, n_keys - j0);'],
     ['weights not taken from the max', decode, 'let p = exp(sc[lid * C + i] - mx);', 'let p = exp(sc[lid * C + i]);'],
     ['one key group left out of the sum', decode, 'for (var k = 1u; k < kgs; k++) {', 'for (var k = 2u; k < kgs; k++) {'],
