@@ -29,17 +29,26 @@ export function attentionSplitCases(seed: number, random = 6): AttentionCase[] {
   ];
 }
 
+/**
+ * How a case is run, from the case itself (so a case runs the same alone and in a mutation's list): a spare
+ * split or not, 1, 3 or 5 tokens per dispatch (the scratch then holds only those), the output quantized too
+ * (heads of a multiple of 32, every other case), and 1, 3 or 8 (token, head) pairs per merge workgroup.
+ */
+export function splitCaseRun(c: AttentionCase): { spare: number; groupTokens: number; quant: boolean; mergePairs: number } {
+  const v = c.nHead + c.hd + c.seqs.reduce((n, s) => n + s.len + s.tokens, 0);
+  return { spare: v % 2, groupTokens: 1 + ((v >> 1) % 3) * 2, quant: c.hd % 32 === 0 && (v >> 2) % 2 === 0, mergePairs: [1, 3, 8][(v >> 3) % 3] };
+}
+
 export async function checkAttentionSplit(device: GPUDevice, cases: AttentionCase[], seed = 1, code?: string): Promise<CaseResult[]> {
   const parts = code?.split(SPLIT_CODE_MARK);
   const kernel = new SplitAttentionKernel(device, parts ? ({ split: parts[0], merge: parts[1] } satisfies SplitAttentionCode) : undefined);
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
     const { g, q, kCache, vCache, shape } = attentionInputs(c, mulberry32(seed * 1000 + i));
-    const splits = SplitAttentionKernel.splitsFor(Math.max(...g.pos) + 1) + (i % 2); // odd cases: a spare split
-    const groupTokens = 1 + (i % 3) * 2; // 1, 3, 5 tokens per dispatch: the scratch then holds only those
+    const { spare, groupTokens, quant, mergePairs } = splitCaseRun(c);
+    const splits = SplitAttentionKernel.splitsFor(Math.max(...g.pos) + 1) + spare; // a spare split is never written
     const partO = new Float32Array(groupTokens * c.nHead * splits * c.hd).fill(Number.NaN); // unwritten splits must stay unread
     const partMl = new Float32Array(groupTokens * c.nHead * splits * 2).fill(Number.NaN);
-    const quant = c.hd % 32 === 0 && i % 2 === 0; // even cases: the output quantized too
     const q8 = q8Bytes(q.length);
     // output: the attention, then (quant) xq and xd
     const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos, partO, partMl], q.length + (quant ? (q8.q + q8.d) / 4 : 0), (rec, b, bo) => {
@@ -47,7 +56,7 @@ export async function checkAttentionSplit(device: GPUDevice, cases: AttentionCas
       const xq = device.createBuffer({ size: Math.max(16, q8.q), usage });
       const xd = device.createBuffer({ size: Math.max(16, q8.d), usage });
       const o = { buffer: bo, offset: 0, size: Math.ceil(q.length / 4) * 16 };
-      kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], partO: b[6], partMl: b[7], out: o, groupTokens, ...shape, pageSize: c.pageSize, maxPages: g.maxPages, splits, q8: quant ? { xq, xd } : undefined });
+      kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], partO: b[6], partMl: b[7], out: o, groupTokens, ...shape, pageSize: c.pageSize, maxPages: g.maxPages, splits, mergePairs, q8: quant ? { xq, xd } : undefined });
       if (quant) {
         rec.encoder.copyBufferToBuffer(xq, 0, bo, q.length * 4, q8.q);
         rec.encoder.copyBufferToBuffer(xd, 0, bo, q.length * 4 + q8.q, q8.d);
@@ -57,7 +66,7 @@ export async function checkAttentionSplit(device: GPUDevice, cases: AttentionCas
     const att = out.subarray(0, q.length);
     let cmp = compare(att, want, ATTENTION_ATOL, ATTENTION_RTOL, errScale);
     if (cmp.ok && quant) cmp = compareQ8(att, new Int8Array(out.buffer, q.length * 4, q.length), new Float32Array(out.buffer, q.length * 4 + q8.q, q8.d / 4));
-    results.push(caseResult(attentionCaseName(c, g, ` splits=${splits} group=${groupTokens}${quant ? ' q8' : ''}`), cmp, gpuError));
+    results.push(caseResult(attentionCaseName(c, g, ` splits=${splits} group=${groupTokens} pairs=${mergePairs}${quant ? ' q8' : ''}`), cmp, gpuError));
   }
   return results;
 }

@@ -1,14 +1,16 @@
 import { kernelSuite } from './suite.ts';
 import SPLIT_WGSL from '../../shaders/attention_split.wgsl?raw';
 import MERGE_WGSL from '../../shaders/attention_merge.wgsl?raw';
-import { SPLIT_CODE_MARK, attentionSplitCases, checkAttentionSplit } from './attention_split.check.ts';
+import { SPLIT_CODE_MARK, attentionSplitCases, checkAttentionSplit, splitCaseRun } from './attention_split.check.ts';
 import { Q8_BLOCK_WGSL } from './quantize_q8.ts';
 
 const cases = attentionSplitCases(5);
 const decode = cases.slice(0, 6);
 const windowed = cases.filter((c) => c.window);
 const capped = cases.filter((c) => c.softcap);
-const quantized = cases.filter((c, i) => c.hd % 32 === 0 && i % 2 === 0).slice(0, 3); // the check quantizes these
+const quantized = cases.filter((c) => splitCaseRun(c).quant).slice(0, 3);
+const pairs = cases.filter((c) => splitCaseRun(c).mergePairs > 1);
+const pairsQuantized = pairs.filter((c) => splitCaseRun(c).quant);
 kernelSuite('attention_split', {
   code: SPLIT_WGSL + SPLIT_CODE_MARK + Q8_BLOCK_WGSL + MERGE_WGSL,
   cases,
@@ -25,7 +27,9 @@ kernelSuite('attention_split', {
     ['merge: splits not rescaled to the common max', decode, 'o += exp(part_ml[(base + s) * 2u] - big) * part_o[(base + s) * params.hd + d];', 'o += part_o[(base + s) * params.hd + d];'],
     ['a later token group reads the first group\'s queries', cases, 'let t = params.t0 + tl;', 'let t = tl;'],
     ['merge: a later token group writes over the first', cases, 'let idx = params.t0 * params.n_head + il; // (token, head) in q and out', 'let idx = il;'],
-    ['merge: a head\'s second block quantized from its first', quantized, 'let p = idx * params.hd + 32u * blk;', 'let p = idx * params.hd;'],
+    ['merge: a head\'s second block quantized from its first', quantized, 'let p = out0 + 32u * blk;', 'let p = out0 + params.hd * (blk / blocks);'],
+    ['merge: a workgroup merges only its first pair', pairs, 'for (var il = first; il < last; il++) {', 'for (var il = first; il < first + 1u; il++) {'],
+    ['merge: only a workgroup\'s first pair quantized', pairsQuantized, 'blk < (last - first) * blocks;', 'blk < blocks;'],
     ['merge: quantized before every invocation has written', quantized, 'storageBarrier(); // a block', '// a block'],
     ['merge: reads one split more than the token has', decode, 'let used = (visible + C - 1u) / C;', 'let used = (visible + C - 1u) / C + 1u;'],
   ],

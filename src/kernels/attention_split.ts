@@ -23,6 +23,7 @@ export interface SplitAttentionArgs extends AttentionArgs {
   partO: Binding; // scratch, [groupTokens][nHead][splits][hd] f32
   partMl: Binding; // scratch, [groupTokens][nHead][splits][2] f32
   q8?: Q8Out; // the output quantized too (hd a multiple of 32), for the output projection's integer dots
+  mergePairs?: number; // (token, head) pairs per merge workgroup (PAIRS); default: the kernel's choice for the adapter
 }
 
 /** The shaders' code; tests replace it to prove a broken kernel is caught. */
@@ -36,15 +37,23 @@ export class SplitAttentionKernel {
   private readonly merge: PipelineCache;
   private readonly wg: number;
   private readonly standIn: Q8Out; // bound when the output is not quantized
+  private readonly mergePairs: number;
 
+  /**
+   * `cpuAdapter`: on a software adapter (lavapipe, SwiftShader) each merge workgroup takes 8 (token, head)
+   * pairs, since there a workgroup's setup costs more than merging one head (smollm2-shaped prefill chunks:
+   * the merge 4.0 -> 1.6 ms per layer); on a GPU one pair, for the parallelism.
+   */
   constructor(
     private readonly device: GPUDevice,
     code: SplitAttentionCode = { split: SPLIT_WGSL, merge: Q8_BLOCK_WGSL + MERGE_WGSL },
+    o: { cpuAdapter?: boolean } = {},
   ) {
     this.split = new PipelineCache(device, 'attention_split', code.split);
     this.merge = new PipelineCache(device, 'attention_merge', code.merge);
     this.wg = workgroupSize(device, 64);
     this.standIn = q8StandIn(device, 'attention_merge');
+    this.mergePairs = o.cpuAdapter ? 8 : 1;
   }
 
   /** Whether the kernel takes this head layout (else attention.wgsl does). */
@@ -64,6 +73,8 @@ export class SplitAttentionKernel {
     const group = Math.min(a.groupTokens, max);
     if (!(group >= 1)) throw new Error(`split attention: ${a.groupTokens} tokens per dispatch`);
     if (a.q8 && a.hd % 32 !== 0) throw new Error(`split attention: heads of ${a.hd} cannot be quantized in 32-element blocks`);
+    const pairs = a.mergePairs ?? this.mergePairs;
+    if (!(Number.isInteger(pairs) && pairs >= 1)) throw new Error(`split attention: ${a.mergePairs} pairs per merge workgroup`);
     const q8 = a.q8 ?? this.standIn;
     const inputs = [a.q, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos];
     // every token's result is the same whichever group it falls in: nothing is shared between tokens
@@ -76,7 +87,8 @@ export class SplitAttentionKernel {
       this.split.dispatch(rec, { WG: this.wg, G: a.nHead / a.nKvHead }, words, [...inputs, a.partO, a.partMl], [a.splits, a.nKvHead, m]);
       const mergeWords = new Uint32Array([m, a.nHead, a.hd, a.window ?? 0, a.splits, t0, 0, 0]);
       const mergeBindings = [a.partO, a.partMl, a.pos, a.out, q8.xq, q8.xd];
-      this.merge.dispatch(rec, { WG: this.wg, QUANT: a.q8 ? 1 : 0 }, mergeWords.buffer, mergeBindings, dispatchSize(this.device, m * a.nHead));
+      const mergeGroups = dispatchSize(this.device, Math.ceil((m * a.nHead) / pairs));
+      this.merge.dispatch(rec, { WG: this.wg, QUANT: a.q8 ? 1 : 0, PAIRS: pairs }, mergeWords.buffer, mergeBindings, mergeGroups);
     }
   }
 }

@@ -99,7 +99,7 @@ export class Forward {
     this.add = new AddKernel(device);
     this.kvWrite = new KvWriteKernel(device);
     this.attention = new AttentionKernel(device);
-    this.splitAttention = new SplitAttentionKernel(device);
+    this.splitAttention = new SplitAttentionKernel(device, undefined, { cpuAdapter });
     this.topk = new TopkKernel(device);
     this.softcap = new SoftcapKernel(device);
     this.tokenMask = new TokenMaskKernel(device);
