@@ -6,11 +6,14 @@
 // x, b, y: [rows][n] f32 (row-major); w: [n] f32; xq: [rows * n / 4] u32; xd: [rows * n / 32] vec2<f32>.
 // Each invocation sums squares over a strided slice of the row, then the workgroup reduces the
 // partial sums in shared memory (WG must be a power of two). Rows beyond 65535 spill into wg.y.
+// SERIAL (software adapters): each invocation takes a whole row, rows wg * WG + lid, with no barrier; there
+// a workgroup's barriers cost more than a row's work (a 576-wide row: ~40 us per workgroup of 256).
 // Bindings the options leave unused are still bound (the wrapper passes stand-ins).
 
 override WG: u32 = 256;       // invocations per workgroup, a power of two
 override ADD: bool = false;   // x += b first
 override QUANT: bool = false; // also write y quantized (n a multiple of 32)
+override SERIAL: bool = false; // one invocation per row (see above)
 
 struct Params {
   n: u32,     // row length, in elements
@@ -33,6 +36,13 @@ var<workgroup> partial: array<f32, WG>;
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
+  if (SERIAL) {
+    let r = (wg.x + wg.y * nwg.x) * WG + lid;
+    if (r < params.rows) {
+      serial_row(r);
+    }
+    return;
+  }
   let row = wg.x + wg.y * nwg.x; // uniform across the workgroup
   if (row >= params.rows) {
     return;
@@ -72,5 +82,31 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
       v[j] = vec4<f32>(y[p + 4u * j], y[p + 4u * j + 1u], y[p + 4u * j + 2u], y[p + 4u * j + 3u]);
     }
     q8_store(p, v);
+  }
+}
+
+fn serial_row(row: u32) { // the kernel for one row, by one invocation
+  let base = params.n * row;
+  var ss = 0.0;
+  for (var e = 0u; e < params.n; e++) {
+    var v = x[base + e];
+    if (ADD) {
+      v += b[base + e];
+      x[base + e] = v;
+    }
+    ss += v * v;
+  }
+  let scale = inverseSqrt(ss / f32(params.n) + params.eps);
+  for (var e = 0u; e < params.n; e++) {
+    y[base + e] = scale * x[base + e] * w[e];
+  }
+  if (QUANT) {
+    for (var at = base; at < base + params.n; at += 32u) { // block by block, from y as written above
+      var v: array<vec4<f32>, 8>;
+      for (var j = 0u; j < 8u; j++) {
+        v[j] = vec4<f32>(y[at + 4u * j], y[at + 4u * j + 1u], y[at + 4u * j + 2u], y[at + 4u * j + 3u]);
+      }
+      q8_store(at, v);
+    }
   }
 }

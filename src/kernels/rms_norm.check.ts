@@ -19,6 +19,7 @@ export interface RmsNormCase {
   eps: number;
   add?: boolean; // x += b first
   quant?: boolean; // y quantized too (n a multiple of 32)
+  serial?: boolean; // one invocation per row (as on software adapters), not a workgroup per row
 }
 
 /** Fixed cases around the workgroup size plus random ones drawn from `seed`. */
@@ -34,6 +35,10 @@ export function rmsNormCases(seed: number, random = 12): RmsNormCase[] {
     { rows: 2, n: 64, scale: 3, eps: 1e-6, quant: true },
     { rows: 7, n: 896, scale: 0.5, eps: 1e-6, add: true, quant: true },
     { rows: 1, n: 16384, scale: 20, eps: 1e-5, add: true, quant: true }, // two blocks per invocation
+    { rows: 1, n: 1, scale: 1, eps: 1e-6, serial: true },
+    { rows: 9, n: 257, scale: 1e-3, eps: 1e-6, serial: true }, // a second workgroup of rows, one row in it
+    { rows: 16, n: 576, scale: 1, eps: 1e-5, add: true, quant: true, serial: true },
+    { rows: 3, n: 2048, scale: 30, eps: 1e-5, add: true, serial: true },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
@@ -42,6 +47,7 @@ export function rmsNormCases(seed: number, random = 12): RmsNormCase[] {
       n: 1 + Math.floor(rng() * 3000),
       scale: 10 ** (rng() * 5 - 3), // 1e-3 .. 1e2
       eps: rng() < 0.5 ? 1e-5 : 1e-6,
+      serial: i % 2 === 1,
     });
   }
   return cases;
@@ -65,7 +71,7 @@ export async function checkRmsNorm(device: GPUDevice, cases: RmsNormCase[], seed
       const y = device.createBuffer({ size: Math.max(16, count * 4), usage });
       const xq = device.createBuffer({ size: Math.max(16, q8.q), usage });
       const xd = device.createBuffer({ size: Math.max(16, q8.d), usage });
-      kernel.encode(rec, { x: bx, w: bw, y, b: c.add ? bb : undefined, q8: c.quant ? { xq, xd } : undefined, rows: c.rows, n: c.n, eps: c.eps });
+      kernel.encode(rec, { x: bx, w: bw, y, b: c.add ? bb : undefined, q8: c.quant ? { xq, xd } : undefined, rows: c.rows, n: c.n, eps: c.eps, serial: !!c.serial });
       rec.encoder.copyBufferToBuffer(y, 0, out, 0, count * 4);
       rec.encoder.copyBufferToBuffer(bx, 0, out, count * 4, count * 4);
       if (c.quant) {
@@ -75,7 +81,7 @@ export async function checkRmsNorm(device: GPUDevice, cases: RmsNormCase[], seed
     });
     const want = residualNormCpu(x, c.add ? b : undefined, w, c.rows, c.n, c.eps);
     const got = out.subarray(0, count);
-    const name = `rows=${c.rows} n=${c.n} scale=${c.scale.toPrecision(2)}${c.add ? ' +b' : ''}${c.quant ? ' q8' : ''}`;
+    const name = `rows=${c.rows} n=${c.n} scale=${c.scale.toPrecision(2)}${c.add ? ' +b' : ''}${c.quant ? ' q8' : ''}${c.serial ? ' serial' : ''}`;
     const parts = [compare(got, want.y, 1e-6, 1e-5), compare(out.subarray(count, 2 * count), want.x, 0, 0)];
     if (c.quant) parts.push(compareQ8(got, new Int8Array(out.buffer, 8 * count, count), new Float32Array(out.buffer, 8 * count + q8.q, q8.d / 4)));
     results.push(caseResult(name, worst(parts), gpuError));

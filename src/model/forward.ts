@@ -92,7 +92,7 @@ export class Forward {
     this.matmul = new MatmulKernel(device, undefined, { cpuAdapter });
     if (opts.int8Dot) this.matmulQ8 = new MatmulQ8Kernel(device, undefined, { cpuAdapter });
     this.quantize = new QuantizeQ8Kernel(device);
-    this.rmsNorm = new RmsNormKernel(device);
+    this.rmsNorm = new RmsNormKernel(device, undefined, { cpuAdapter });
     this.embedding = new EmbeddingKernel(device);
     this.rope = new RopeKernel(device);
     this.swiglu = new SwigluKernel(device);
