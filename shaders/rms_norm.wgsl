@@ -77,12 +77,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   storageBarrier(); // a block's values were written by other invocations
   for (var blk = lid; blk < params.n / 32u; blk += WG) {
     let p = base + 32u * blk; // the block's first element
-    var v: array<vec4<f32>, 8>;
-    for (var j = 0u; j < 8u; j++) {
-      v[j] = vec4<f32>(y[p + 4u * j], y[p + 4u * j + 1u], y[p + 4u * j + 2u], y[p + 4u * j + 3u]);
-    }
-    q8_store(p, v);
+    quantize_y(p);
   }
+}
+
+fn quantize_y(p: u32) { // y's block of elements p .. p+31, as written, into xq and xd
+  var v: array<vec4<f32>, 8>;
+  for (var j = 0u; j < 8u; j++) {
+    v[j] = vec4<f32>(y[p + 4u * j], y[p + 4u * j + 1u], y[p + 4u * j + 2u], y[p + 4u * j + 3u]);
+  }
+  q8_store(p, v);
 }
 
 fn serial_row(row: u32) { // the kernel for one row, by one invocation
@@ -101,12 +105,8 @@ fn serial_row(row: u32) { // the kernel for one row, by one invocation
     y[base + e] = scale * x[base + e] * w[e];
   }
   if (QUANT) {
-    for (var at = base; at < base + params.n; at += 32u) { // block by block, from y as written above
-      var v: array<vec4<f32>, 8>;
-      for (var j = 0u; j < 8u; j++) {
-        v[j] = vec4<f32>(y[at + 4u * j], y[at + 4u * j + 1u], y[at + 4u * j + 2u], y[at + 4u * j + 3u]);
-      }
-      q8_store(at, v);
+    for (var at = base; at < base + params.n; at += 32u) {
+      quantize_y(at);
     }
   }
 }

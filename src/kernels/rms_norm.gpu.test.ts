@@ -23,7 +23,7 @@ kernelSuite('rms_norm', {
     ['b added from the first row for every row', added, 'v += b[base + i];', 'v += b[i];'],
     ['every other round of blocks skipped', quantized, 'blk < params.n / 32u; blk += WG', 'blk < params.n / 32u; blk += 2u * WG'],
     ['a block read one element late', quantized, 'let p = base + 32u * blk;', 'let p = base + 32u * blk + 1u;'],
-    ['quantized blocks written to the first row', quantized, 'q8_store(p, v);', 'q8_store(32u * blk, v);'],
+    ['quantized blocks written to the first row', quantized, 'quantize_y(p);', 'quantize_y(32u * blk);'],
     ['row offset off by one', few, 'let base = row * params.n;', 'let base = row * params.n + 1u;'],
     ['serial: every invocation takes its workgroup\'s first row', serial, 'let r = (wg.x + wg.y * nwg.x) * WG + lid;', 'let r = (wg.x + wg.y * nwg.x) * WG;'],
     ['serial: squares of half the row', serial, 'for (var e = 0u; e < params.n; e++) {\n    var v', 'for (var e = 0u; e < params.n / 2u; e++) {\n    var v'],
