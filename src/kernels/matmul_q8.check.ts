@@ -41,6 +41,8 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
     cases.push({ type, m: 9, k: 160, n: 70, offset: 0, lanes: 1 });
     cases.push({ type, m: 2, k: 64, n: 40, offset: 0, skip: 3, pad: 5 }); // logit rows of a later token
     cases.push({ type, m: 1, k: 576, n: 576 + 2 * 192, offset: 0, lanes: 1, segments: [576, 192, 192] }); // fused q|k|v, decode
+    cases.push({ type, m: 1, k: 576, n: 131, offset: 16, lanes: 1, rpi: type === Q4_0_R ? 4 : 2 }); // a CPU adapter's decode, as chosen now
+    cases.push({ type, m: 1, k: 64, n: 352, offset: 0, lanes: 1, rpi: type === Q4_0_R ? 4 : 2, segments: [64, 32, 256] });
     cases.push({ type, m: 10, k: 64, n: 96, offset: 32, segments: [40, 56] }); // two segments, prefill
     cases.push({ type, m: 11, k: 512, n: 300, offset: 16, lanes: 1, rpi: 4 }); // a CPU adapter's prefill: the last group's rows ragged
     cases.push({ type, m: 9, k: 160, n: 70, offset: 0, lanes: 1, rpi: 2 });
@@ -57,6 +59,7 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   cases.push({ type: K, m: 1, k: 1536, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
   cases.push({ type: K, m: 9, k: 768, n: 70, offset: 16, lanes: 1 });
   cases.push({ type: K, m: 9, k: 512, n: 300, offset: 16, lanes: 1, rpi: 4 });
+  cases.push({ type: K, m: 1, k: 768, n: 131, offset: 16, lanes: 1, rpi: 2 }); // decode
   cases.push({ type: K, m: 2, k: 256, n: 40, offset: 0, skip: 3, pad: 5 });
   cases.push({ type: K, m: 1, k: 512, n: 64 + 2 * 32, offset: 0, lanes: 1, segments: [64, 32, 32] }); // fused q|k|v
   for (let i = 0; i < random; i++) {
@@ -69,6 +72,7 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   cases.push({ type: S, m: 11, k: 256, n: 37, offset: 32 }); // prefill groups
   cases.push({ type: S, m: 1, k: 1280, n: 131, offset: 0, lanes: 1 }); // a CPU adapter's decode
   cases.push({ type: S, m: 9, k: 256, n: 300, offset: 16, lanes: 1, rpi: 4 }); // and prefill
+  cases.push({ type: S, m: 1, k: 512, n: 131, offset: 16, lanes: 1, rpi: 2 }); // decode
   cases.push({ type: S, m: 2, k: 256, n: 40, offset: 0, skip: 3, pad: 5 });
   for (let i = 0; i < random; i++) {
     cases.push({ type: S, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
