@@ -5,15 +5,17 @@
 //   pos[t] + 1 - window for a sliding-window layer (window > 0: the last `window` keys, gemma/Mistral),
 //   where g = h / (nHead / nKvHead) (grouped-query attention) and key j of token t's sequence lives in
 //   page pageTable[seqRow[t] * maxPages + j / pageSize], slot j % pageSize.
-// q, out: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f32;
+// q, out: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f16, two to a u32 word, or f32
+// (KV_F16 off; kv_write.wgsl);
 // pageTable: u32 [rows][maxPages]; seqRow, pos: u32 [m].
 // One workgroup per (token, head); workgroups past 65535 spill into wg.y. The keys are taken in tiles of
 // WG: each invocation scores one key (q, pre-scaled, is in workgroup memory), the workgroup reduces the
 // tile's max and sum of exp(score - max), then each invocation accumulates its dimensions d = lid, lid+WG,
 // .. of the output over the tile, rescaling the running sum and output when the max grows (online
-// softmax, all f32). hd <= MAX_HD; WG must be a power of two.
+// softmax, all f32 but the cached keys and values). hd <= MAX_HD; WG must be a power of two.
 
 override WG: u32 = 64; // invocations per workgroup = keys per tile, a power of two
+override KV_F16: bool = true; // the caches' element type: f16, else f32
 const MAX_HD: u32 = 256u; // largest head dimension
 const NEG_BIG: f32 = -3.0e38; // stands in for -infinity (exp(NEG_BIG - x) == 0)
 
@@ -33,8 +35,23 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k_cache: array<f32>;
-@group(0) @binding(3) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(2) var<storage, read> k_cache: array<u32>;
+@group(0) @binding(3) var<storage, read> v_cache: array<u32>;
+
+// Element i of a cache: f16, the low (even i) or high half of word i / 2; f32, word i.
+fn k_at(i: u32) -> f32 {
+  if (KV_F16) {
+    return unpack2x16float(k_cache[i >> 1u])[i & 1u];
+  }
+  return bitcast<f32>(k_cache[i]);
+}
+
+fn v_at(i: u32) -> f32 {
+  if (KV_F16) {
+    return unpack2x16float(v_cache[i >> 1u])[i & 1u];
+  }
+  return bitcast<f32>(v_cache[i]);
+}
 @group(0) @binding(4) var<storage, read> page_table: array<u32>;
 @group(0) @binding(5) var<storage, read> seq_row: array<u32>;
 @group(0) @binding(6) var<storage, read> pos: array<u32>;
@@ -82,7 +99,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
       row_sh[lid] = row;
       var dot = 0.0;
       for (var d = 0u; d < hd; d++) {
-        dot += q_sh[d] * k_cache[row + d];
+        dot += q_sh[d] * k_at(row + d);
       }
       s = dot;
       if (params.softcap > 0.0) {
@@ -117,7 +134,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     for (var d = lid; d < hd; d += WG) {
       var a = acc[d] * corr;
       for (var i = 0u; i < tile; i++) {
-        a += p_sh[i] * v_cache[row_sh[i] + d];
+        a += p_sh[i] * v_at(row_sh[i] + d);
       }
       acc[d] = a;
     }

@@ -4,10 +4,11 @@
 //   s_j = cap(scale * q[t, h, :] . K[j, g, :]),  mx = max_j s_j,  l = sum_j exp(s_j - mx),
 //   o[:] = sum_j exp(s_j - mx) V[j, g, :]            over keys j of the split
 // and writes (mx, l) to part_ml and o to part_o; attention_merge.wgsl combines the splits of a (token, head).
-// Keys and values are read once for all G heads, as vec4s; no barrier depends on the number of keys.
+// Keys and values are read once for all G heads, four at a time; no barrier depends on the number of keys.
 // Visible keys of token t: first .. pos[t], first = 0, or pos[t] + 1 - window (sliding window); key j of
 // token t's sequence lives in page pageTable[seqRow[t] * maxPages + j / pageSize], slot j % pageSize.
-// q: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f32; hd a multiple of 4, <= 4 WG;
+// q: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f16 (or f32 with KV_F16 off;
+// kv_write.wgsl), read four elements at a time; hd a multiple of 4, <= 4 WG;
 // G <= MAX_G. A dispatch takes tokens t0 .. t0 + its wg.z count; part_o: [those tokens][nHead][splits][hd]
 // f32, part_ml: [those tokens][nHead][splits][2] f32.
 // Workgroup: the G heads' queries into red; scores, C / WG keys per invocation, into sc; then invocations
@@ -16,6 +17,7 @@
 // group 0 add the groups' sums up.
 
 override WG: u32 = 64; // invocations per workgroup
+override KV_F16: bool = true; // the caches' element type: f16, else f32
 const C: u32 = 128u;    // keys per split
 const MAX_G: u32 = 8u;  // most query heads per kv head
 override G: u32 = 1u;   // query heads per kv head (n_head / n_kv_head, <= MAX_G): a pipeline constant, so the
@@ -38,8 +40,25 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k_cache: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v_cache: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k_cache: array<vec2<u32>>;
+@group(0) @binding(3) var<storage, read> v_cache: array<vec2<u32>>;
+
+// Elements 4i .. 4i + 3 of a cache, as f32: one vec2<u32> of four f16, or two of two f32.
+fn k4(i: u32) -> vec4<f32> {
+  if (KV_F16) {
+    let w = k_cache[i];
+    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  return vec4<f32>(bitcast<vec2<f32>>(k_cache[2u * i]), bitcast<vec2<f32>>(k_cache[2u * i + 1u]));
+}
+
+fn v4(i: u32) -> vec4<f32> {
+  if (KV_F16) {
+    let w = v_cache[i];
+    return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+  }
+  return vec4<f32>(bitcast<vec2<f32>>(v_cache[2u * i]), bitcast<vec2<f32>>(v_cache[2u * i + 1u]));
+}
 @group(0) @binding(4) var<storage, read> page_table: array<u32>;
 @group(0) @binding(5) var<storage, read> seq_row: array<u32>;
 @group(0) @binding(6) var<storage, read> pos: array<u32>;
@@ -47,7 +66,7 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> part_ml: array<f32>;
 
 var<workgroup> sc: array<f32, MAX_G * C>;            // [G][C] scores, then weights exp(s - mx)
-var<workgroup> row_sh: array<u32, C>;                // vec4 offset of each key's head row in the caches
+var<workgroup> row_sh: array<u32, C>;                // offset of each key's head row in the caches, in units of 4 elements
 var<workgroup> red: array<vec4<f32>, MAX_G * WG>;    // [G][hd / 4] the queries while scoring (read from here, not
                                                      // storage, ~10% faster on lavapipe), then [key group][G][hd / 4]
                                                      // each key group's sums
@@ -83,7 +102,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     row_sh[i] = row;
     var dots = array<f32, MAX_G>(); // explicitly zeroed: declared without a value, it kept the last key's sums (lavapipe)
     for (var d4 = 0u; d4 < hd4; d4++) {
-      let kv = k_cache[row + d4];
+      let kv = k4(row + d4);
       for (var hh = 0u; hh < group; hh++) {
         dots[hh] += dot(red[hh * hd4 + d4], kv);
       }
@@ -122,7 +141,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc: array<vec4<f32>, MAX_G>;
   if (kg < kgs) {
     for (var i = kg; i < cnt; i += kgs) {
-      let vv = v_cache[row_sh[i] + d4];
+      let vv = v4(row_sh[i] + d4);
       for (var hh = 0u; hh < group; hh++) {
         acc[hh] += sc[hh * C + i] * vv;
       }

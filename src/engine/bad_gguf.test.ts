@@ -128,6 +128,12 @@ describe('bad GGUF files are refused with the file, tensor and reason', () => {
     expect(e.message).toBe('model.gguf: rope.dimension_count 31 is not an even number in 2..32 (the head size)');
   });
 
+  test('keys of an odd number of elements per token (the KV cache stores f16 pairs)', async () => {
+    const { metadata, tensors } = base();
+    const e = await refusal(file({ ...metadata, 'llama.attention.key_length': meta.u32(31), 'llama.attention.head_count_kv': meta.u32(1) }, tensors));
+    expect(e.message).toBe("model.gguf: a token's keys are an odd number of elements (1 kv heads of 31): the KV cache stores them in pairs");
+  });
+
   test('a fused attn_qkv of the wrong size is named (not the parts it would be split into)', async () => {
     const { metadata, tensors } = base(); // q [64, 64], k and v [64, 32]: a fused tensor has 128 rows
     const qkv: TensorToWrite = { ...tensors.find((t) => t.name === 'blk.0.attn_q.weight')!, name: 'blk.0.attn_qkv.weight' }; // only 64 rows

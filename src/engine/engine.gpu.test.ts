@@ -225,7 +225,7 @@ describe('loading', () => {
     expect(m.weightsBytes).toBeGreaterThanOrEqual(stored);
     expect(m.weightsBytes).toBeLessThanOrEqual(stored + 4 * tensors.length); // only 4-byte padding
     const { totalPages, pageSize } = engine.kvStats();
-    expect(m.kvBytes).toBe(2 * engine.hp.nLayer * totalPages * pageSize * engine.hp.nHeadKv * engine.hp.headDim * 4);
+    expect(m.kvBytes).toBe(2 * engine.hp.nLayer * totalPages * pageSize * engine.hp.nHeadKv * engine.hp.headDim * 2); // f16
     expect(m.scratchBytes).toBeLessThan(m.weightsBytes);
   });
 

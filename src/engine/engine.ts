@@ -36,6 +36,7 @@ export interface LoadOptions {
   contextTokens?: number; // longest sequence, in tokens (default: the model's context length, at most 4096)
   kvTokens?: number; // KV pool capacity, in tokens over all sequences (default: 2 x contextTokens)
   kvBudgetBytes?: number; // cap on KV pool bytes
+  kvF32?: boolean; // keys and values cached as f32 (default f16, half the bytes, as llama.cpp's default)
   pageSize?: number; // tokens per KV page (default 16)
   chunkTokens?: number; // prompt tokens per forward chunk (default 64)
   maxBatch?: number; // most sequences in one forward chunk (default 32); the rest wait their turn
@@ -119,6 +120,7 @@ export class Engine {
         maxBindingBytes: info.maxStorageBufferBindingSize,
         maxBufferBytes: info.maxBufferSize,
         budgetBytes: o.kvBudgetBytes,
+        f32: o.kvF32,
       });
     } catch (e) {
       throw new EngineError('too-large', `${source.name}: the KV cache does not fit this adapter: ${(e as Error).message}`);
@@ -145,7 +147,7 @@ export class Engine {
       };
       for (const t of infos) weights.set(t.name, await uploadTensor(device, file, t, { maxPartBytes, onBytes, signal: o.signal }));
       fuseProjections(device, weights, hp.nLayer, maxPartBytes);
-      kv = new KvPool(device, { nLayer: hp.nLayer, nKvHead: hp.nHeadKv, headDim: hp.headDim, pageSize, nPages: plan.nPages });
+      kv = new KvPool(device, { nLayer: hp.nLayer, nKvHead: hp.nHeadKv, headDim: hp.headDim, pageSize, nPages: plan.nPages, f32: o.kvF32 });
       const chunk = Math.max(1, Math.min(o.chunkTokens ?? 64, contextTokens));
       fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, {
         cpuAdapter: info.isFallbackAdapter,

@@ -32,7 +32,7 @@ describe.each(cases)('$name', (c) => {
   test('logits within 1e-3 of llama.cpp at 32 positions; 64 greedy tokens identical', async () => {
     const path = makeModel(c);
     // chunks of 12 tokens: the prompt spans several chunks and KV pages of 16
-    const engine = await Engine.load(gpu, await fileSource(path), { chunkTokens: 12, contextTokens: 256 });
+    const engine = await Engine.load(gpu, await fileSource(path), { chunkTokens: 12, contextTokens: 256, kvF32: true }); // as llama.cpp's here
     try {
       const ids = randomPrompt(engine.hp.nVocab, 32, 7, c.bos);
       const ref = await llamaCppReference(path, ids, 64);

@@ -11,6 +11,7 @@ import { compare } from './compare.ts';
 import { AttentionKernel } from './attention.ts';
 import { attentionRef, type AttentionShape } from './attention.cpu.ts';
 import { buildPagedBatch, type PagedBatch, type PagedSeq } from './kv_write.check.ts';
+import { toF16 } from './kv_write.cpu.ts';
 
 export interface AttentionCase {
   nHead: number;
@@ -21,6 +22,7 @@ export interface AttentionCase {
   scoreStd: number; // std of the scores scale * q . k (q and k entries have std sqrt(scoreStd))
   softcap?: number; // gemma2's score capping
   window?: number; // sliding window, in keys
+  kvF32?: boolean; // an f32 KV pool (else f16)
 }
 
 export function attentionCases(seed: number, random = 6): AttentionCase[] {
@@ -50,6 +52,8 @@ export function attentionCases(seed: number, random = 6): AttentionCase[] {
     { nHead: 2, nKvHead: 1, hd: 64, pageSize: 16, seqs: [{ len: 50, tokens: 3 }], scoreStd: 2, window: 4096 },
     { nHead: 4, nKvHead: 1, hd: 128, pageSize: 16, seqs: [{ len: 2500, tokens: 2 }], scoreStd: 5, window: 100 },
     { nHead: 4, nKvHead: 2, hd: 64, pageSize: 16, seqs: [{ len: 64, tokens: 2 }, { len: 80, tokens: 5, forkOf: 0, forkLen: 64 }], scoreStd: 4, window: 33, softcap: 20 },
+    { nHead: 8, nKvHead: 2, hd: 64, pageSize: 16, seqs: [{ len: 300, tokens: 3 }, { len: 20, tokens: 20 }], scoreStd: 5, kvF32: true }, // an f32 pool
+    { nHead: 4, nKvHead: 2, hd: 3, pageSize: 16, seqs: [{ len: 50, tokens: 4 }], scoreStd: 1, kvF32: true },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
@@ -84,28 +88,34 @@ export function attentionCases(seed: number, random = 6): AttentionCase[] {
 export const ATTENTION_ATOL = 1e-6;
 export const ATTENTION_RTOL = 1e-5;
 
-/** A case's batch, random q and caches (score std as asked), and its shape. */
-export function attentionInputs(c: AttentionCase, rng: Rng): { g: PagedBatch; q: Float32Array; kCache: Float32Array; vCache: Float32Array; shape: AttentionShape } {
+/**
+ * A case's batch, random q and caches (score std as asked), and its shape. The caches are f16 (as kv_write
+ * stores them; f32 with kvF32): their bits, to upload, and their values, for the CPU twin.
+ */
+export function attentionInputs(c: AttentionCase, rng: Rng): { g: PagedBatch; q: Float32Array; kCache: Float32Array; vCache: Float32Array; kBits: ArrayBufferView; vBits: ArrayBufferView; shape: AttentionShape & { kvF32?: boolean } } {
   const g = buildPagedBatch(rng, c.pageSize, c.seqs);
   const poolElems = g.nPages * c.pageSize * c.nKvHead * c.hd;
   const std = Math.sqrt(c.scoreStd);
   const q = fillNormal(new Float32Array(g.m * c.nHead * c.hd), rng, std);
-  const kCache = fillNormal(new Float32Array(poolElems), rng, std);
-  const vCache = fillNormal(new Float32Array(poolElems), rng, 1);
-  const shape = { m: g.m, nHead: c.nHead, nKvHead: c.nKvHead, hd: c.hd, scale: 1 / Math.sqrt(c.hd), softcap: c.softcap, window: c.window };
-  return { g, q, kCache, vCache, shape };
+  const pool = (std: number) => {
+    const a = fillNormal(new Float32Array(poolElems), rng, std);
+    return c.kvF32 ? { bits: a, values: a } : toF16(a);
+  };
+  const [k, v] = [pool(std), pool(1)];
+  const shape = { m: g.m, nHead: c.nHead, nKvHead: c.nKvHead, hd: c.hd, scale: 1 / Math.sqrt(c.hd), softcap: c.softcap, window: c.window, kvF32: c.kvF32 };
+  return { g, q, kCache: k.values, vCache: v.values, kBits: k.bits, vBits: v.bits, shape };
 }
 
 export function attentionCaseName(c: AttentionCase, g: PagedBatch, extra = ''): string {
-  return `heads=${c.nHead}/${c.nKvHead} hd=${c.hd} pageSize=${c.pageSize}${extra} scoreStd=${c.scoreStd.toPrecision(2)}${c.softcap ? ` softcap=${c.softcap.toPrecision(3)}` : ''}${c.window ? ` window=${c.window}` : ''} m=${g.m} seqs=${c.seqs.map((s) => `${s.tokens}/${s.len}`).join(',')}`;
+  return `${c.kvF32 ? 'f32 KV ' : ''}heads=${c.nHead}/${c.nKvHead} hd=${c.hd} pageSize=${c.pageSize}${extra} scoreStd=${c.scoreStd.toPrecision(2)}${c.softcap ? ` softcap=${c.softcap.toPrecision(3)}` : ''}${c.window ? ` window=${c.window}` : ''} m=${g.m} seqs=${c.seqs.map((s) => `${s.tokens}/${s.len}`).join(',')}`;
 }
 
 export async function checkAttention(device: GPUDevice, cases: AttentionCase[], seed = 1, code?: string): Promise<CaseResult[]> {
   const kernel = new AttentionKernel(device, code);
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
-    const { g, q, kCache, vCache, shape } = attentionInputs(c, mulberry32(seed * 1000 + i));
-    const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos], q.length, (rec, b, bo) =>
+    const { g, q, kCache, vCache, kBits, vBits, shape } = attentionInputs(c, mulberry32(seed * 1000 + i));
+    const { out, gpuError } = await runCase(device, [q, kBits, vBits, g.pageTable, g.seqRow, g.pos], q.length, (rec, b, bo) =>
       kernel.encode(rec, { q: b[0], kCache: b[1], vCache: b[2], pageTable: b[3], seqRow: b[4], pos: b[5], out: bo, ...shape, pageSize: c.pageSize, maxPages: g.maxPages }),
     );
     const { out: want, errScale } = attentionRef(q, kCache, vCache, g, shape);

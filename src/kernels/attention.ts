@@ -12,8 +12,9 @@ export const ATTENTION_MAX_HD = 256;
 
 export interface AttentionArgs {
   q: Binding; // [m][nHead][hd] f32 (after RoPE)
-  kCache: Binding; // [nPages][pageSize][nKvHead][hd] f32
-  vCache: Binding; // [nPages][pageSize][nKvHead][hd] f32
+  kCache: Binding; // [nPages][pageSize][nKvHead][hd] f16 (two per u32 word), or f32 with kvF32
+  vCache: Binding; // [nPages][pageSize][nKvHead][hd] f16, or f32 with kvF32
+  kvF32?: boolean; // the caches hold f32 (KvPoolShape.f32)
   pageTable: Binding; // u32 [rows][maxPages]: row r = the page table of one sequence, padded
   seqRow: Binding; // u32 [m]: the page-table row of token t
   pos: Binding; // u32 [m]: token t attends to keys 0..pos[t] of its own sequence
@@ -42,6 +43,6 @@ export class AttentionKernel extends Kernel {
     new Uint32Array(words, 0, 6).set([a.m, a.nHead, a.nKvHead, a.hd, a.pageSize, a.maxPages]);
     new Float32Array(words, 24, 2).set([a.scale, a.softcap ?? 0]);
     new Uint32Array(words, 32, 1)[0] = a.window ?? 0;
-    this.pipelines.dispatch(rec, { WG: this.wg }, words, [a.q, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos, a.out], dispatchSize(this.device, a.m * a.nHead));
+    this.pipelines.dispatch(rec, { WG: this.wg, KV_F16: a.kvF32 ? 0 : 1 }, words, [a.q, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos, a.out], dispatchSize(this.device, a.m * a.nHead));
   }
 }

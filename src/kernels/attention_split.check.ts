@@ -25,6 +25,7 @@ export function attentionSplitCases(seed: number, random = 6): AttentionCase[] {
     { nHead: 4, nKvHead: 4, hd: 4, pageSize: 8, seqs: [{ len: 129, tokens: 1 }], scoreStd: 2 }, // 64 key groups of one vec4
     { nHead: 8, nKvHead: 2, hd: 64, pageSize: 16, seqs: [{ len: 1000, tokens: 1 }], scoreStd: 3, window: 200 }, // window starts mid-split
     { nHead: 4, nKvHead: 2, hd: 64, pageSize: 16, seqs: [{ len: 400, tokens: 1 }], scoreStd: 30, softcap: 30 },
+    { nHead: 9, nKvHead: 3, hd: 64, pageSize: 16, seqs: [{ len: 300, tokens: 1 }, { len: 40, tokens: 3 }], scoreStd: 3, kvF32: true }, // an f32 pool
     ...taken,
   ];
 }
@@ -44,14 +45,14 @@ export async function checkAttentionSplit(device: GPUDevice, cases: AttentionCas
   const kernel = new SplitAttentionKernel(device, parts ? ({ split: parts[0], merge: parts[1] } satisfies SplitAttentionCode) : undefined);
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
-    const { g, q, kCache, vCache, shape } = attentionInputs(c, mulberry32(seed * 1000 + i));
+    const { g, q, kCache, vCache, kBits, vBits, shape } = attentionInputs(c, mulberry32(seed * 1000 + i));
     const { spare, groupTokens, quant, mergePairs } = splitCaseRun(c);
     const splits = SplitAttentionKernel.splitsFor(Math.max(...g.pos) + 1) + spare; // a spare split is never written
     const partO = new Float32Array(groupTokens * c.nHead * splits * c.hd).fill(Number.NaN); // unwritten splits must stay unread
     const partMl = new Float32Array(groupTokens * c.nHead * splits * 2).fill(Number.NaN);
     const q8 = q8Bytes(q.length);
     // output: the attention, then (quant) xq and xd
-    const { out, gpuError } = await runCase(device, [q, kCache, vCache, g.pageTable, g.seqRow, g.pos, partO, partMl], q.length + (quant ? (q8.q + q8.d) / 4 : 0), (rec, b, bo) => {
+    const { out, gpuError } = await runCase(device, [q, kBits, vBits, g.pageTable, g.seqRow, g.pos, partO, partMl], q.length + (quant ? (q8.q + q8.d) / 4 : 0), (rec, b, bo) => {
       const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
       const xq = device.createBuffer({ size: Math.max(16, q8.q), usage });
       const xd = device.createBuffer({ size: Math.max(16, q8.d), usage });

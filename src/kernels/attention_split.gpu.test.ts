@@ -6,6 +6,7 @@ import { Q8_BLOCK_WGSL } from './quantize_q8.ts';
 
 const cases = attentionSplitCases(5);
 const decode = cases.slice(0, 6);
+const f32 = cases.filter((c) => c.kvF32);
 const windowed = cases.filter((c) => c.window);
 const capped = cases.filter((c) => c.softcap);
 const quantized = cases.filter((c) => splitCaseRun(c).quant).slice(0, 3);
@@ -17,6 +18,8 @@ kernelSuite('attention_split', {
   seed: 5,
   check: checkAttentionSplit,
   mutations: [
+    ['f32 pool: keys read as f16', f32, 'return vec4<f32>(bitcast<vec2<f32>>(k_cache[2u * i]), bitcast<vec2<f32>>(k_cache[2u * i + 1u]));', 'return vec4<f32>(unpack2x16float(k_cache[i].x), unpack2x16float(k_cache[i].y));'],
+    ['f16 pool: the halves of a value word swapped', decode, 'let w = v_cache[i];', 'let w = v_cache[i].yx;'],
     ['GQA heads interleaved instead of grouped', decode, 'let row = (page * params.page_size + j % params.page_size) * width4 + g * hd4;', 'let row = (page * params.page_size + j % params.page_size) * width4 + (g * group) % params.n_kv_head * hd4;'],
     ['queries staged from another head\'s rows', decode, 'let qbase = (t * params.n_head + g * group) * hd4;', 'let qbase = (t * params.n_head + g) * hd4;'],
     ['the last key of a split dropped', decode, 'let cnt = min(C, n_keys - j0);', 'let cnt = min(C - 1u, n_keys - j0);'],

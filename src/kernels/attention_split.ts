@@ -84,7 +84,7 @@ export class SplitAttentionKernel {
       new Uint32Array(words, 0, 6).set([m, a.nHead, a.nKvHead, a.hd, a.pageSize, a.maxPages]);
       new Float32Array(words, 24, 2).set([a.scale, a.softcap ?? 0]);
       new Uint32Array(words, 32, 3).set([a.window ?? 0, a.splits, t0]);
-      this.split.dispatch(rec, { WG: this.wg, G: a.nHead / a.nKvHead }, words, [...inputs, a.partO, a.partMl], [a.splits, a.nKvHead, m]);
+      this.split.dispatch(rec, { WG: this.wg, G: a.nHead / a.nKvHead, KV_F16: a.kvF32 ? 0 : 1 }, words, [...inputs, a.partO, a.partMl], [a.splits, a.nKvHead, m]);
       const mergeWords = new Uint32Array([m, a.nHead, a.hd, a.window ?? 0, a.splits, t0, 0, 0]);
       const mergeBindings = [a.partO, a.partMl, a.pos, a.out, q8.xq, q8.xd];
       const mergeGroups = dispatchSize(this.device, Math.ceil((m * a.nHead) / pairs));

@@ -9,7 +9,8 @@ import { fillNormal, mulberry32, type Rng } from '../util/rng.ts';
 import { caseResult, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
 import { KvWriteKernel } from './kv_write.ts';
-import { cacheRow, kvWriteCpu, type PagedTokens } from './kv_write.cpu.ts';
+import { cacheRow, kvWriteCpu, toF16, type PagedTokens } from './kv_write.cpu.ts';
+import { f16BitsToF32 } from '../gguf/half.ts';
 import { Uniforms, readBuffer, storageBuffer, withErrorScopes, type Recorder } from './runtime.ts';
 
 /** One sequence of a paged batch: `len` tokens stored, of which the last `tokens` are in this batch. */
@@ -95,6 +96,7 @@ export interface KvWriteCase {
   pageSize: number;
   width: number; // nKvHead * hd
   seqs: PagedSeq[];
+  f32?: boolean; // an f32 pool (else f16)
 }
 
 export function kvWriteCases(seed: number, random = 4): KvWriteCase[] {
@@ -104,6 +106,8 @@ export function kvWriteCases(seed: number, random = 4): KvWriteCase[] {
     { pageSize: 16, width: 256, seqs: [{ len: 50, tokens: 10 }, { len: 45, tokens: 12, forkOf: 0, forkLen: 33 }] }, // after a fork
     { pageSize: 8, width: 24, seqs: [{ len: 9, tokens: 1 }, { len: 64, tokens: 1 }, { len: 1, tokens: 1 }] }, // decode of 3
     { pageSize: 16, width: 1024, seqs: [{ len: 70, tokens: 64 }] }, // a full 64-token chunk of wide rows: 256 workgroups
+    { pageSize: 16, width: 128, seqs: [{ len: 40, tokens: 30 }, { len: 17, tokens: 2 }], f32: true }, // f32 pools
+    { pageSize: 8, width: 24, seqs: [{ len: 9, tokens: 1 }, { len: 64, tokens: 1 }, { len: 1, tokens: 1 }], f32: true },
   ];
   const rng = mulberry32(seed);
   for (let i = 0; i < random; i++) {
@@ -129,20 +133,24 @@ export async function checkKvWrite(device: GPUDevice, cases: KvWriteCase[], seed
     const k = fillNormal(new Float32Array(g.m * c.width), rng, 1);
     const v = fillNormal(new Float32Array(g.m * c.width), rng, 1);
     const poolElems = g.nPages * c.pageSize * c.width;
-    const kCache = fillNormal(new Float32Array(poolElems), rng, 1);
-    const vCache = fillNormal(new Float32Array(poolElems), rng, 1);
-    const { outs, gpuError } = await runInPlace(device, [k, v, kCache, vCache, g.pageTable, g.seqRow, g.pos], [2, 3], (rec, b) =>
-      kernel.encode(rec, { k: b[0], v: b[1], kCache: b[2], vCache: b[3], pageTable: b[4], seqRow: b[5], pos: b[6], m: g.m, width: c.width, pageSize: c.pageSize, maxPages: g.maxPages }),
+    const pool = () => (c.f32 ? { bits: fillNormal(new Float32Array(poolElems), rng, 1), values: undefined } : toF16(fillNormal(new Float32Array(poolElems), rng, 1)));
+    const [kCache, vCache] = [pool(), pool()];
+    const { outs, gpuError } = await runInPlace(device, [k, v, kCache.bits, vCache.bits, g.pageTable, g.seqRow, g.pos], [2, 3], (rec, b) =>
+      kernel.encode(rec, { k: b[0], v: b[1], kCache: b[2], vCache: b[3], pageTable: b[4], seqRow: b[5], pos: b[6], m: g.m, width: c.width, pageSize: c.pageSize, maxPages: g.maxPages, kvF32: c.f32 }),
     );
-    const want = kvWriteCpu(k, v, kCache, vCache, g, g.m, c.width);
+    const values = (p: { bits: Float32Array | Uint16Array; values?: Float32Array }) => p.values ?? (p.bits as Float32Array);
+    const want = kvWriteCpu(k, v, values(kCache), values(vCache), g, g.m, c.width, c.f32);
+    const read = (o: Float32Array) => (c.f32 ? o.subarray(0, poolElems) : Float32Array.from(new Uint16Array(o.buffer, 0, poolElems), f16BitsToF32));
     const got = new Float32Array(2 * poolElems);
-    got.set(outs[0]);
-    got.set(outs[1], poolElems);
+    got.set(read(outs[0]));
+    got.set(read(outs[1]), poolElems);
     const wantBoth = new Float32Array(2 * poolElems);
     wantBoth.set(want.kCache);
     wantBoth.set(want.vCache, poolElems);
-    const name = `pageSize=${c.pageSize} width=${c.width} m=${g.m} seqs=${c.seqs.map((q) => `${q.tokens}/${q.len}`).join(',')}`;
-    results.push(caseResult(name, compare(got, wantBoth, 0, 0), gpuError)); // a copy: exact
+    const name = `${c.f32 ? 'f32 ' : ''}pageSize=${c.pageSize} width=${c.width} m=${g.m} seqs=${c.seqs.map((q) => `${q.tokens}/${q.len}`).join(',')}`;
+    // a copy (f32: exact), rounded to f16: exact where the GPU rounds to nearest even as the twin does; WGSL
+    // leaves the direction of a conversion's rounding to the implementation, so one f16 step (2^-10 relative) is allowed
+    results.push(caseResult(name, compare(got, wantBoth, 0, c.f32 ? 0 : 2 ** -10), gpuError));
   }
   return results;
 }

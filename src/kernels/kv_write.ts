@@ -1,5 +1,6 @@
 /**
- * Writes a chunk's keys and values into the paged KV cache of one layer (shaders/kv_write.wgsl):
+ * Writes a chunk's keys and values into the paged KV cache of one layer, rounded to f16, or as f32 where
+ * the pool holds f32 (shaders/kv_write.wgsl):
  * token t goes to page pageTable[seqRow[t]][pos[t] / pageSize], slot pos[t] % pageSize.
  * CPU twin: kv_write.cpu.ts.
  */
@@ -10,13 +11,14 @@ import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 export interface KvWriteArgs {
   k: Binding; // [m][width] f32, this chunk's keys (after RoPE)
   v: Binding; // [m][width] f32, its values
-  kCache: Binding; // [nPages][pageSize][width] f32
-  vCache: Binding; // [nPages][pageSize][width] f32
+  kCache: Binding; // [nPages][pageSize][width] f16 (two per u32 word), or f32 with kvF32
+  vCache: Binding; // [nPages][pageSize][width] f16, or f32 with kvF32
+  kvF32?: boolean; // the caches hold f32 (KvPoolShape.f32)
   pageTable: Binding; // u32 [rows][maxPages]: row r = the page table of one sequence, padded
   seqRow: Binding; // u32 [m]: the page-table row of token t
   pos: Binding; // u32 [m]: the position of token t in its sequence
   m: number; // tokens
-  width: number; // nKvHead * hd, in elements
+  width: number; // nKvHead * hd, in elements (even)
   pageSize: number; // tokens per page
   maxPages: number; // entries per page-table row
 }
@@ -27,9 +29,10 @@ export class KvWriteKernel extends Kernel {
   }
 
   encode(rec: Recorder, a: KvWriteArgs): void {
-    const count = a.m * a.width;
+    if (a.width % 2 !== 0) throw new Error(`kv_write: a row of ${a.width} elements is not whole f16 pairs`);
+    const count = (a.m * a.width) / 2; // invocations: one per pair
     if (count === 0) return;
     const params = new Uint32Array([a.m, a.width, a.pageSize, a.maxPages]);
-    this.pipelines.dispatch(rec, { WG: this.wg }, params.buffer, [a.k, a.v, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos], dispatchSize(this.device, Math.ceil(count / this.wg)));
+    this.pipelines.dispatch(rec, { WG: this.wg, KV_F16: a.kvF32 ? 0 : 1 }, params.buffer, [a.k, a.v, a.kCache, a.vCache, a.pageTable, a.seqRow, a.pos], dispatchSize(this.device, Math.ceil(count / this.wg)));
   }
 }

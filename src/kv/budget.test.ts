@@ -5,22 +5,22 @@ const GiB = 2 ** 30;
 const base = { nLayer: 24, nKvHead: 2, headDim: 64, pageSize: 16, maxBindingBytes: 128 * 2 ** 20, maxBufferBytes: 256 * 2 ** 20 };
 
 describe('KV pool budget', () => {
-  test('page bytes are f32 [pageSize][nKvHead][headDim]', () => {
-    expect(kvPageBytes(2, 64, 16)).toBe(16 * 2 * 64 * 4);
-    expect(kvPageBytes(8, 128, 32)).toBe(32 * 8 * 128 * 4);
+  test('page bytes are f16 [pageSize][nKvHead][headDim]', () => {
+    expect(kvPageBytes(2, 64, 16)).toBe(16 * 2 * 64 * 2);
+    expect(kvPageBytes(8, 128, 32)).toBe(32 * 8 * 128 * 2);
   });
 
   test('as many pages as the tokens need, rounded up', () => {
     const p = planKvPool({ ...base, maxTokens: 8192 });
     expect(p.nPages).toBe(512);
-    expect(p.bytesPerLayerBuffer).toBe(512 * 8192);
-    expect(p.totalBytes).toBe(2 * 24 * 512 * 8192);
+    expect(p.bytesPerLayerBuffer).toBe(512 * 4096);
+    expect(p.totalBytes).toBe(2 * 24 * 512 * 4096);
     expect(planKvPool({ ...base, maxTokens: 8193 }).nPages).toBe(513);
     expect(planKvPool({ ...base, maxTokens: 1 }).nPages).toBe(1);
   });
 
   test('capped by the binding and buffer limits', () => {
-    const page = kvPageBytes(2, 64, 16); // 8 KiB
+    const page = kvPageBytes(2, 64, 16); // 4 KiB
     const p = planKvPool({ ...base, maxTokens: 1e7, maxBindingBytes: 100 * page + 5, maxBufferBytes: GiB });
     expect(p.nPages).toBe(100);
     expect(p.bytesPerLayerBuffer).toBeLessThanOrEqual(100 * page + 5);

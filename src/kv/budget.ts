@@ -1,12 +1,12 @@
 /**
- * Sizing the paged KV pool: one K and one V buffer per layer, each f32 [nPages][pageSize][nKvHead][headDim].
+ * Sizing the paged KV pool: one K and one V buffer per layer, each f16 (or f32) [nPages][pageSize][nKvHead][headDim].
  * A layer's buffer is bound whole, so it must fit the device's maxStorageBufferBindingSize and
  * maxBufferSize; the whole pool may be capped by a memory budget.
  */
 
-/** Bytes of one page of K (or V) of one layer, f32. */
-export function kvPageBytes(nKvHead: number, headDim: number, pageSize: number): number {
-  return pageSize * nKvHead * headDim * 4;
+/** Bytes of one page of K (or V) of one layer: f16 (as llama.cpp's default cache type), or f32. */
+export function kvPageBytes(nKvHead: number, headDim: number, pageSize: number, f32 = false): number {
+  return pageSize * nKvHead * headDim * (f32 ? 4 : 2);
 }
 
 export interface KvPoolRequest {
@@ -18,6 +18,7 @@ export interface KvPoolRequest {
   maxBindingBytes: number; // device limit maxStorageBufferBindingSize
   maxBufferBytes: number; // device limit maxBufferSize
   budgetBytes?: number; // cap on the whole pool (all layers, K and V)
+  f32?: boolean; // f32 elements (else f16)
 }
 
 export interface KvPoolPlan {
@@ -31,7 +32,7 @@ export function planKvPool(r: KvPoolRequest): KvPoolPlan {
   for (const key of ['nLayer', 'nKvHead', 'headDim', 'pageSize', 'maxTokens'] as const) {
     if (!Number.isInteger(r[key]) || r[key] < 1) throw new Error(`KV pool: ${key} must be a positive integer, got ${r[key]}`);
   }
-  const pageBytes = kvPageBytes(r.nKvHead, r.headDim, r.pageSize);
+  const pageBytes = kvPageBytes(r.nKvHead, r.headDim, r.pageSize, r.f32);
   const want = Math.ceil(r.maxTokens / r.pageSize);
   const caps: [number, string][] = [
     [Math.floor(r.maxBindingBytes / pageBytes), `maxStorageBufferBindingSize (${r.maxBindingBytes} bytes)`],

@@ -1,5 +1,6 @@
 /**
- * The paged KV cache on the GPU: per layer one K and one V buffer of f32 [nPages][pageSize][nKvHead][hd],
+ * The paged KV cache on the GPU: per layer one K and one V buffer of f16 [nPages][pageSize][nKvHead][hd]
+ * (two to a u32 word: kernels/kv_write.ts writes them, the attention kernels read them; or f32, one a word),
  * plus the page bookkeeping (pages.ts). Copy-on-write page copies go through a one-page scratch buffer
  * (WebGPU cannot copy within one buffer).
  */
@@ -12,11 +13,12 @@ export interface KvPoolShape {
   headDim: number;
   pageSize: number; // tokens per page
   nPages: number;
+  f32?: boolean; // f32 elements (else f16)
 }
 
 export class KvPool {
   readonly pages: KvPages;
-  readonly k: GPUBuffer[] = []; // [layer] -> [nPages][pageSize][nKvHead][hd] f32
+  readonly k: GPUBuffer[] = []; // [layer] -> [nPages][pageSize][nKvHead][hd] f16 (f32 with shape.f32)
   readonly v: GPUBuffer[] = [];
   readonly pageBytes: number; // one page of one layer's K (or V)
   private readonly scratch: GPUBuffer;
@@ -26,7 +28,7 @@ export class KvPool {
     readonly shape: KvPoolShape,
   ) {
     this.pages = new KvPages(shape.nPages, shape.pageSize);
-    this.pageBytes = kvPageBytes(shape.nKvHead, shape.headDim, shape.pageSize);
+    this.pageBytes = kvPageBytes(shape.nKvHead, shape.headDim, shape.pageSize, shape.f32);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     for (let l = 0; l < shape.nLayer; l++) {
       this.k.push(device.createBuffer({ size: shape.nPages * this.pageBytes, usage, label: `kv.k.${l}` }));

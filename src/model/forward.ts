@@ -310,7 +310,7 @@ export class Forward {
     const embScale = this.hp.embedScale ? Math.fround(Math.sqrt(e)) : 1; // as llama.cpp: sqrtf(n_embd)
     for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
     const rope = { pos: B.pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
-    const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages };
+    const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages, kvF32: this.kv.shape.f32 };
     let add: GPUBuffer | undefined; // the last block's output, added into x by the next norm
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;

@@ -142,6 +142,9 @@ export function readHParams(file: string, meta: Record<string, MetaEntry>): HPar
   if (!Number.isInteger(hp.headDim) || hp.nHead % hp.nHeadKv !== 0) {
     throw new GgufError(file, `inconsistent heads: ${hp.nHead} query heads, ${hp.nHeadKv} kv heads, head size ${hp.headDim}`);
   }
+  if ((hp.nHeadKv * hp.headDim) % 2 !== 0) {
+    throw new GgufError(file, `a token's keys are an odd number of elements (${hp.nHeadKv} kv heads of ${hp.headDim}): the KV cache stores them in pairs`);
+  }
   if (!(hp.nRot > 0 && hp.nRot <= hp.headDim && hp.nRot % 2 === 0)) {
     throw new GgufError(file, `rope.dimension_count ${hp.nRot} is not an even number in 2..${hp.headDim} (the head size)`);
   }

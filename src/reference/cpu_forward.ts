@@ -4,7 +4,8 @@
  * generated models, then used to check the WebGPU engine (including on weight types where llama.cpp
  * itself quantizes activations).
  *
- * Weights are dequantized to f32. A weight with ggml dims [in, out] is `out` rows of `in` values; fused
+ * Weights are dequantized to f32; keys and values are kept rounded to f16, as the GPU's KV cache and
+ * llama.cpp's (by default) hold them, unless kvF32. A weight with ggml dims [in, out] is `out` rows of `in` values; fused
  * weights (attn_qkv, phi3's gate+up ffn_up) are sliced by rows here.
  */
 import { openGgufFile, readTensorF32, type GgufFile } from '../gguf/node_file.ts';
@@ -12,6 +13,7 @@ import { GgufError } from '../gguf/errors.ts';
 import { layerRope, readHParams, ropeFactorsTensor, type HParams } from '../model/hparams.ts';
 import { GgmlType } from '../gguf/ggml.ts';
 import { quantizeQ8Cpu } from '../kernels/quantize_q8.cpu.ts';
+import { toF16 } from '../kernels/kv_write.cpu.ts';
 import { matvec, rmsNorm, rope } from './cpu_ops.ts';
 
 export type Weights = Map<string, Float32Array>;
@@ -29,6 +31,8 @@ export interface CpuLoadOptions {
    * integer-dot matmul (GpuInfo.int8Dot) and llama.cpp do; default false: every matmul in fp32.
    */
   q8Activations?: boolean;
+  /** Keep keys and values in f32; default false: rounded to f16, as the GPU's KV cache (Engine kvF32 off) holds them. */
+  kvF32?: boolean;
 }
 
 /** x with each 32-element block replaced by d * q, its 8-bit quantization. */
@@ -43,6 +47,7 @@ export class CpuModel {
     private readonly w: Weights,
     private readonly ropeFactors?: Float32Array,
     private readonly q8Inputs: ReadonlySet<string> = new Set(), // matrices whose input is quantized first
+    private readonly kvF32 = false, // keys and values cached as f32, else rounded to f16
   ) {}
 
   static async load(path: string, o: CpuLoadOptions = {}): Promise<CpuModel> {
@@ -86,7 +91,7 @@ export class CpuModel {
         if (t === GgmlType.Q8_0 || t === GgmlType.Q4_0 || t === GgmlType.Q4_K || t === GgmlType.Q6_K) q8.add(n);
       }
     }
-    return new CpuModel(hp, w, w.get(ropeFactorsTensor(hp, contextTokens)), q8);
+    return new CpuModel(hp, w, w.get(ropeFactorsTensor(hp, contextTokens)), q8, o.kvF32);
   }
 
   /** y = x W^T (+ b) for the matrix `name`, its input quantized first where the options ask for it. */
@@ -135,8 +140,8 @@ export class CpuModel {
         const ropeOptions = { base, scale, style: hp.rope, nRot: hp.nRot, attnFactor: hp.ropeAttnFactor, freqFactors: this.ropeFactors };
         rope(q, hd, pos, ropeOptions);
         rope(k, hd, pos, ropeOptions);
-        kCache[l].push(k);
-        vCache[l].push(v);
+        kCache[l].push(this.kvF32 ? k : toF16(k).values); // f16, as the GPU's cache (and llama.cpp's by default)
+        vCache[l].push(this.kvF32 ? v : toF16(v).values);
         // keys first..pos: all of them, or the last slidingWindow in a windowed layer
         const first = hp.swaLayers[l] ? Math.max(0, pos + 1 - hp.slidingWindow) : 0;
         const att = new Float32Array(nHead * hd);

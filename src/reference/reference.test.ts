@@ -71,7 +71,7 @@ describe.each(cases)('$name', (c) => {
     expect(gen.code, gen.stderr).toBe(0);
 
     const context = c.context ?? 64;
-    const cpu = await CpuModel.load(path, { contextTokens: context });
+    const cpu = await CpuModel.load(path, { contextTokens: context, kvF32: true }); // as llama.cpp's cache here
     const ids = prompt(cpu.hp.nVocab, c.bos, 7);
     const ref = await llamaCppReference(path, ids, 8, { contextSize: context });
     expect(ref.nVocab).toBe(cpu.hp.nVocab);
