@@ -2,7 +2,8 @@
 //   y[t, o] = sum_i W[o, i] * x[t, i]      x: [m][k] f32, W: [n][k] in WTYPE, y: [m][n] f32
 // A workgroup of WG invocations handles WG / TPR output rows of TT tokens: TPR invocations ("lanes") per
 // row stride over the row's 32-element blocks (for K-quants, the 32-element slices of their 256-element
-// super-blocks), decode each block once, apply it to every token, and reduce in shared memory. The wrapper
+// super-blocks), decode each block once, apply it to every token, and reduce (shared memory, or subgroup
+// shuffles where the device has them: matmul_out.wgsl). The wrapper
 // picks TPR from k so that short rows (a 64-wide model's 150k-row lm_head) do not leave most lanes idle, and
 // TT = 8 for prefill (weights read once per 8 tokens), 1 for decode. Groups past 65535 spill into wg.y;
 // groups of TT tokens are wg.z. x is read as vec4s: quantized rows have k and offsets multiples of 4.

@@ -17,12 +17,19 @@ fn out_index(t: u32, o: u32) -> u32 {
   return t * params.y_stride + params.y_offset + o;
 }
 
+override SG_LANES: u32 = 0u; // lanes summed by subgroup shuffles (subgroup_sum.wgsl appended): min(TPR, the
+                              // adapter's smallest subgroup), so the order of the sums is the same in every
+                              // pipeline; 0: none, a tree in shared memory
+
 var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
 
 // Sums the TPR lanes of each row (lane j = lid % TPR; the lanes of a row sit together) and writes row o's
 // results for tokens t0 .. t0 + nt - 1 (s[tt]: this invocation's partial sum of token t0 + tt). With TPR = 1
 // an invocation may hold RPI rows, o + r * WG (s[r * 8 + tt]); the including kernel declares RPI, 1 when TPR > 1.
 // Called from uniform control flow (nt is uniform across the workgroup): it has barriers, unless TPR = 1.
+// SG_LANES: aligned groups of that many lanes (consecutive invocations, within one subgroup) sum by shuffles,
+// and a row's TPR / SG_LANES group sums meet in `partial` after one barrier. Else a tree in `partial`, a
+// barrier per halving.
 fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
   if (TPR == 1u) { // rows per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
     for (var r = 0u; r < RPI; r++) {
@@ -30,6 +37,26 @@ fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
         for (var tt = 0u; tt < nt; tt++) {
           y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];
         }
+      }
+    }
+    return;
+  }
+  if (SG_LANES > 0u) {
+    let lanes = max(SG_LANES, 1u); // (a pipeline without subgroups must still not divide by 0)
+    for (var tt = 0u; tt < nt; tt++) {
+      let v = lanes_sum(s[tt], lanes);
+      if (lid % lanes == 0u) {
+        partial[tt * WG + lid / lanes] = v; // row r's group sums at r * TPR / lanes ..
+      }
+    }
+    workgroupBarrier();
+    if (j == 0u && o < params.n) {
+      for (var tt = 0u; tt < nt; tt++) {
+        var v = 0.0;
+        for (var i = 0u; i < TPR / lanes; i++) {
+          v += partial[tt * WG + lid / lanes + i];
+        }
+        y[out_index(t0 + tt, o)] = v;
       }
     }
     return;

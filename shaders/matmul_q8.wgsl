@@ -9,7 +9,7 @@
 //         dx[t, b] * (d s0 * sum_{i<16} (q6_i - 32) q_i + d s1 * sum_{i>=16} (q6_i - 32) q_i)
 // Four int8 products a word through dot4I8Packed: 8 per 32-element block instead of 32 conversions and
 // multiplies of floats. Structure as matmul.wgsl: WG / TPR rows per workgroup, TPR lanes of a row striding
-// over its blocks, TT tokens per workgroup (prefill) sharing each weight block, a shared-memory reduction;
+// over its blocks, TT tokens per workgroup (prefill) sharing each weight block, a reduction (matmul_out.wgsl);
 // each token's sum runs over the blocks in the same order whatever TT is (batched = alone, bitwise).
 // xq: [tokens][k / 4] u32 (four int8 each); xd: [tokens][k / 32] (d, sumq). Groups past 65535 spill into
 // wg.y; groups of TT tokens are wg.z. Split weights: one dispatch per part (y_offset, y_stride); fused

@@ -153,6 +153,7 @@ export class Engine {
         cpuAdapter: info.isFallbackAdapter,
         sleepBeforeRead: info.isFallbackAdapter && info.pollsToWait,
         int8Dot: info.int8Dot && (o.int8Dot ?? true),
+        subgroupLanes: info.subgroupLanes,
         checkPlans: o.checkPlans,
       });
       await device.queue.onSubmittedWorkDone();

@@ -1,8 +1,10 @@
 /**
  * Opening a WebGPU device the same way in a browser (navigator.gpu) and in Node (npm `webgpu`, Dawn).
  * Asks for the adapter's largest buffer and workgroup limits, and for shader-f16 where the adapter has it
- * (kernels keep an f32 path for adapters without it). Failures are typed GpuError values.
+ * (kernels keep an f32 path for adapters without it) and subgroups (probed before use: gpu/subgroups.ts).
+ * Failures are typed GpuError values.
  */
+import { subgroupLanes } from './subgroups.ts';
 
 export type GpuErrorCode = 'no-webgpu' | 'no-adapter' | 'device-failed';
 
@@ -28,6 +30,11 @@ export interface GpuInfo {
   pollsToWait: boolean;
   f16: boolean; // shader-f16 enabled on the device
   subgroups: boolean;
+  /**
+   * Lanes a reduction sums by subgroup shuffles (the adapter's smallest subgroup), where the device has
+   * subgroups laid out as the kernels assume (probed once: gpu/subgroups.ts); 0: none.
+   */
+  subgroupLanes: number;
   int8Dot: boolean; // WGSL's packed_4x8_integer_dot_product (dot4I8Packed, pack4xI8)
   maxStorageBufferBindingSize: number; // bytes
   maxBufferSize: number; // bytes
@@ -62,6 +69,7 @@ export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu):
     throw new GpuError('device-failed', `the WebGPU adapter refused a device: ${(e as Error).message}`);
   }
   const ai = adapter.info;
+  const lanes = await subgroupLanes(device, ai.subgroupMinSize ?? 4);
   return {
     device,
     info: {
@@ -72,6 +80,7 @@ export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu):
       pollsToWait: gpu !== globalThis.navigator?.gpu,
       f16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
+      subgroupLanes: lanes,
       int8Dot: gpu.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,

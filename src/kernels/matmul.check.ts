@@ -10,6 +10,7 @@ import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
 import { MatmulKernel, WEIGHT_TYPES, type OutSegment } from './matmul.ts';
 import { matmulCpu } from './matmul.cpu.ts';
+import { subgroupLanes } from '../gpu/subgroups.ts';
 
 export interface MatmulCase {
   type: WeightType; // repacked types: the GGUF rows are quantized as their source type, then repacked
@@ -19,6 +20,14 @@ export interface MatmulCase {
   offset: number; // bytes of other data before W in its buffer (a multiple of 32, as in GGUF files)
   lanes?: number; // invocations per output row; default: the kernel's choice for k
   segments?: number[]; // a fused weight: rows per output segment, each its own region of y (2 or 3, adding up to n)
+}
+
+/**
+ * Whether a case sums its rows' lanes by subgroup shuffles (where the device has them: GpuInfo.subgroupLanes),
+ * from the case itself so it runs the same alone and in a mutation's list: every other case with lanes.
+ */
+export function subgroupCase(c: { m: number; k: number; n: number; lanes?: number }): boolean {
+  return c.lanes !== 1 && (c.m + c.k / 32 + c.n) % 2 === 1;
 }
 
 /**
@@ -90,22 +99,25 @@ export function caseWeights(type: WeightType, n: number, k: number, offset: numb
 
 export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed = 1, code?: string): Promise<CaseResult[]> {
   const kernel = new MatmulKernel(device, code);
+  const lanes = await subgroupLanes(device);
+  const sgKernel = lanes ? new MatmulKernel(device, code, { subgroupLanes: lanes }) : kernel;
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
     const rng = mulberry32(seed * 1000 + i);
     const src = sourceType(c.type);
     const { file: wq, buffer: wbuf } = caseWeights(c.type, c.n, c.k, c.offset, rng);
     const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
+    const sg = lanes > 0 && subgroupCase(c);
     const seg = c.segments && segmentLayout(c.m, c.segments);
     const { out: raw, gpuError } = await runCase(device, [wbuf, x], seg?.outElems ?? c.m * c.n, (enc, [bw, bx], by) =>
-      kernel.encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes, segments: seg?.segments }),
+      (sg ? sgKernel : kernel).encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes, segments: seg?.segments }),
     );
     const out = seg ? seg.gather(raw) : raw;
     const want = matmulCpu(src, wq, x, c.m, c.k, c.n);
     // rounding error of a dot product grows with the sum of |terms|
     const wAbs = dequantize(src, wq, c.n * c.k).map(Math.abs);
     const scale = matmulCpu(GgmlType.F32, new Uint8Array(wAbs.buffer), x.map(Math.abs), c.m, c.k, c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${seg ? ` segments=${c.segments}` : ''}`;
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${seg ? ` segments=${c.segments}` : ''}${sg ? ` subgroups=${lanes}` : ''}`;
     let cmp = compare(out, want, 1e-6, 2e-6, scale);
     if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
     results.push(caseResult(name, cmp, gpuError));

@@ -1,7 +1,7 @@
 import { kernelSuite } from './suite.ts';
 import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, type WeightType } from '../model/repack.ts';
-import { checkMatmul, matmulCases } from './matmul.check.ts';
+import { checkMatmul, matmulCases, subgroupCase } from './matmul.check.ts';
 import { MATMUL_CODE } from './matmul.ts';
 
 const typeCases = (t: WeightType) => matmulCases(11, 1).filter((c) => c.type === t);
@@ -21,6 +21,7 @@ kernelSuite('matmul', {
     ['F16 element index off by one', typeCases(GgmlType.F16), 'wv = f16_at(row + 2u * (i0 + j));', 'wv = f16_at(row + 2u * (i0 + j + 1u));'],
     ['F32 ignores the weight offset', typeCases(GgmlType.F32), 'let row = params.w_offset + o * params.row_bytes;', 'let row = o * params.row_bytes;'],
     ['rows after the first of a workgroup not reduced', typeCases(GgmlType.Q8_0), 'if (j < stride)', 'if (lid < stride)'],
+    ['subgroups: only a row\'s first group of lanes summed', matmulCases(11, 1).filter(subgroupCase), 'for (var i = 0u; i < TPR / lanes; i++) {', 'for (var i = 0u; i < 1u; i++) {'],
     ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[out_index(t0 + tt, o)] = partial', 'y[out_index(t0, o)] = partial'],
     ['prefill groups read the first token\'s x for all', typeCases(GgmlType.Q8_0), 'let xe = xb + tt * params.k + blk * 32u;', 'let xe = xb + blk * 32u;'],
     ['partial sums not reduced', typeCases(GgmlType.F32), 'stride > 0u', 'stride > 1u'],

@@ -9,6 +9,7 @@ import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, isRepacked, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
+import { sgLanes, withSubgroupSums } from './subgroups.ts';
 
 /** The whole shader module: the type decoders, the output segments, then the kernel. */
 export const MATMUL_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_WGSL;
@@ -65,13 +66,15 @@ export class MatmulKernel extends Kernel {
    * `cpuAdapter`: on a software adapter (isFallbackAdapter: lavapipe, SwiftShader) each row gets one
    * invocation. A CPU runs a workgroup as SIMD loops, so lanes on one row win no memory coalescing and their
    * reduction costs a pass per barrier: one lane per row decodes 2-2.5x faster there (lavapipe, 2 cores).
+   * `subgroupLanes` (GpuInfo.subgroupLanes): a row's lanes sum by subgroup shuffles in groups of that many, with
+   * one barrier instead of one per halving (shaders/subgroup_sum.wgsl).
    */
   constructor(
     device: GPUDevice,
     code: string = MATMUL_CODE,
-    private readonly o: { cpuAdapter?: boolean } = {},
+    private readonly o: { cpuAdapter?: boolean; subgroupLanes?: number } = {},
   ) {
-    super(device, 'matmul', code, 64);
+    super(device, 'matmul', withSubgroupSums(code, o.subgroupLanes), 64);
   }
 
   encode(rec: Recorder, a: MatmulArgs): void {
@@ -85,7 +88,7 @@ export class MatmulKernel extends Kernel {
     if (rowBytes % 4 === 0 && (a.xOffset ?? 0) % 4 !== 0) throw new Error(`matmul: x offset ${a.xOffset} of a quantized row is not a multiple of 4`);
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, ...outWords('matmul', a.n, a)]);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul', this.wg, !!this.o.cpuAdapter, a);
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type }, params.buffer, [a.w, a.x, a.y, a.w], groups);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes) }, params.buffer, [a.w, a.x, a.y, a.w], groups);
   }
 }
 

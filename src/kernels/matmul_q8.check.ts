@@ -8,7 +8,8 @@
  */
 import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
-import { caseWeights, segmentLayout } from './matmul.check.ts';
+import { caseWeights, segmentLayout, subgroupCase } from './matmul.check.ts';
+import { subgroupLanes } from '../gpu/subgroups.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
@@ -83,9 +84,12 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
 
 export async function checkMatmulQ8(device: GPUDevice, cases: MatmulQ8Case[], seed = 1, code?: string): Promise<CaseResult[]> {
   const kernel = new MatmulQ8Kernel(device, code);
+  const lanes = await subgroupLanes(device);
+  const sgKernel = lanes ? new MatmulQ8Kernel(device, code, { subgroupLanes: lanes }) : kernel;
   const results: CaseResult[] = [];
   for (const [i, c] of cases.entries()) {
     const rng = mulberry32(seed * 1000 + i);
+    const sg = lanes > 0 && subgroupCase(c);
     const src = sourceType(c.type);
     const { file: wq, buffer: wbuf } = caseWeights(c.type, c.n, c.k, c.offset, rng);
     const skip = c.skip ?? 0;
@@ -96,14 +100,14 @@ export async function checkMatmulQ8(device: GPUDevice, cases: MatmulQ8Case[], se
     const stride = c.n + 2 * pad;
     const seg = c.segments && segmentLayout(c.m, c.segments);
     const { out: raw, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd], seg?.outElems ?? c.m * stride, (rec, [bw, bq, bd], by) =>
-      kernel.encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes, rowsPerInvocation: c.rpi }),
+      (sg ? sgKernel : kernel).encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes, rowsPerInvocation: c.rpi }),
     );
     const out = seg ? seg.gather(raw) : raw;
     const mine = { q: xq.q.subarray(skip * c.k), d: xq.d.subarray(skip * (c.k / 32)), sum: xq.sum.subarray(skip * (c.k / 32)) };
     const want = matmulQ8Cpu(src, wq, mine, c.m, c.k, c.n);
     const got = new Float32Array(c.m * c.n);
     for (let t = 0; t < c.m; t++) got.set(seg ? out.subarray(t * c.n, (t + 1) * c.n) : out.subarray(t * stride + pad, t * stride + pad + c.n), t * c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${c.rpi ? ` rpi=${c.rpi}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}`;
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${c.rpi ? ` rpi=${c.rpi}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}${sg ? ` subgroups=${lanes}` : ''}`;
     let cmp = compare(got, want.y, 1e-6, 2e-6, want.abs);
     if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
     results.push(caseResult(name, cmp, gpuError));

@@ -2,6 +2,7 @@ import { kernelSuite } from './suite.ts';
 import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q8_0_R, type WeightType } from '../model/repack.ts';
 import { checkMatmulQ8, matmulQ8Cases } from './matmul_q8.check.ts';
+import { subgroupCase } from './matmul.check.ts';
 import { MATMUL_Q8_CODE } from './matmul_q8.ts';
 
 const all = matmulQ8Cases(31, 1);
@@ -38,5 +39,8 @@ kernelSuite('matmul_q8', {
     ['Q6_K: second half of the super-block read from the first', typeCases(GgmlType.Q6_K), 'p + 64u * h + 32u * (c % 2u)', 'p + 32u * (c % 2u)'],
     ['Q6_K: words read as if aligned', typeCases(GgmlType.Q6_K), 'let q6 = ((u32_at_even(q.ql + j) >> q.lsh)', 'let q6 = ((w[(q.ql + j) >> 2u] >> q.lsh)'],
     ['rows after the first of a workgroup not reduced', typeCases(Q8_0_R).filter((c) => c.lanes !== 1), 'if (j < stride)', 'if (lid < stride)'],
+    ['subgroups: only a row\'s first group of lanes summed', all.filter(subgroupCase), 'for (var i = 0u; i < TPR / lanes; i++) {', 'for (var i = 0u; i < 1u; i++) {'],
+    ['subgroups: the first halving skipped', all.filter(subgroupCase), 'let v = lanes_sum(s[tt], lanes);', 'let v = lanes_sum(s[tt], lanes / 2u);'],
+    ['subgroups: group sums stored at the lane\'s own index', all.filter(subgroupCase), 'partial[tt * WG + lid / lanes] = v;', 'partial[tt * WG + lid] = v;'],
   ],
 });

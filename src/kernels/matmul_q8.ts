@@ -10,6 +10,7 @@ import { Q4_0_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from 
 import { Kernel } from './pipelines.ts';
 import { MATMUL_OUT_WGSL, matmulGrid, outWords, type MatmulOut } from './matmul.ts';
 import type { Binding, Recorder } from './runtime.ts';
+import { sgLanes, withSubgroupSums } from './subgroups.ts';
 
 /** The whole shader module: the type decoders (f16_at, repacked_qs), then the kernel. */
 export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_Q8_WGSL;
@@ -40,13 +41,14 @@ export class MatmulQ8Kernel extends Kernel {
    * rows' integer dots (prefill matmuls 1.2-1.6x faster on lavapipe, 2 cores); for one token (decode) two,
    * four for Q4_0, whose rows are the least bytes per dot: two rows' independent loads and dots in flight
    * (decode matvecs of the smollm2 / qwen2.5 / llama3.2 shapes 1.1-1.5x faster on lavapipe, weights out of cache).
+   * `subgroupLanes`: as MatmulKernel's.
    */
   constructor(
     device: GPUDevice,
     code: string = MATMUL_Q8_CODE,
-    private readonly o: { cpuAdapter?: boolean } = {},
+    private readonly o: { cpuAdapter?: boolean; subgroupLanes?: number } = {},
   ) {
-    super(device, 'matmul_q8', code, 64);
+    super(device, 'matmul_q8', withSubgroupSums(code, o.subgroupLanes), 64);
   }
 
   encode(rec: Recorder, a: MatmulQ8Args): void {
@@ -60,6 +62,6 @@ export class MatmulQ8Kernel extends Kernel {
     const cpu = !!this.o.cpuAdapter;
     const rpi = a.rowsPerInvocation ?? (cpu && (a.lanes ?? 1) === 1 ? (a.m > 1 || a.type === Q4_0_R ? 4 : 2) : 1);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul_q8', this.wg, cpu, a, rpi);
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, RPI: rpi, WTYPE: a.type }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, RPI: rpi, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes) }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
   }
 }

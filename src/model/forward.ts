@@ -89,8 +89,8 @@ export class Forward {
     private readonly opts: ForwardOptions = {},
   ) {
     const cpuAdapter = !!opts.cpuAdapter;
-    this.matmul = new MatmulKernel(device, undefined, { cpuAdapter });
-    if (opts.int8Dot) this.matmulQ8 = new MatmulQ8Kernel(device, undefined, { cpuAdapter });
+    this.matmul = new MatmulKernel(device, undefined, { cpuAdapter, subgroupLanes: opts.subgroupLanes });
+    if (opts.int8Dot) this.matmulQ8 = new MatmulQ8Kernel(device, undefined, { cpuAdapter, subgroupLanes: opts.subgroupLanes });
     this.quantize = new QuantizeQ8Kernel(device);
     this.rmsNorm = new RmsNormKernel(device, undefined, { cpuAdapter });
     this.embedding = new EmbeddingKernel(device);
