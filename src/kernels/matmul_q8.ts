@@ -31,7 +31,7 @@ export interface MatmulQ8Args extends MatmulOut {
   n: number; // rows of W
   lanes?: number; // invocations per output row (a power of two <= 64); default: as MatmulKernel
   tokensPerGroup?: number; // tokens per workgroup, 1..8 (default 8 when m > 1, else 1)
-  rowsPerInvocation?: number; // 1..4, more than 1 only with one lane per row (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4); else 1)
+  rowsPerInvocation?: number; // 1..4, more than 1 only with one lane per row (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4, Q6_K: 1); else 1)
 }
 
 export class MatmulQ8Kernel extends Kernel {
@@ -41,6 +41,7 @@ export class MatmulQ8Kernel extends Kernel {
    * rows' integer dots (prefill matmuls 1.2-1.6x faster on lavapipe, 2 cores); for one token (decode) two,
    * four for Q4_0, whose rows are the least bytes per dot: two rows' independent loads and dots in flight
    * (decode matvecs of the smollm2 / qwen2.5 / llama3.2 shapes 1.1-1.5x faster on lavapipe, weights out of cache).
+   * Not Q6_K, whose unaligned six-bit decode already fills the registers: one row, 1.15x faster than two.
    * `subgroupLanes`: as MatmulKernel's.
    */
   constructor(
@@ -60,7 +61,7 @@ export class MatmulQ8Kernel extends Kernel {
     const rowBytes = weightRowBytes(a.type, a.k); // throws when k is not a whole number of blocks
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, xOffset, ...outWords('matmul_q8', a.n, a)]);
     const cpu = !!this.o.cpuAdapter;
-    const rpi = a.rowsPerInvocation ?? (cpu && (a.lanes ?? 1) === 1 ? (a.m > 1 || a.type === Q4_0_R ? 4 : 2) : 1);
+    const rpi = a.rowsPerInvocation ?? (cpu && (a.lanes ?? 1) === 1 ? (a.m > 1 || a.type === Q4_0_R ? 4 : a.type === GgmlType.Q6_K ? 1 : 2) : 1);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul_q8', this.wg, cpu, a, rpi);
     this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, RPI: rpi, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes) }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
   }
