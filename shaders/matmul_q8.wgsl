@@ -53,12 +53,32 @@ struct WBlock {
   hi: vec4<u32>,   // elements 16..31, as lo
 };
 
-// Q6_K: elements j .. j+3's q6 - 32 as int8, from the low-bit bytes at q.ql + j (nibble q.lsh / 4) and high-bit
-// bytes at q.qh + j (bit pair q.hsh). q6 + 96 stays in a byte; flipping bit 7 then takes 128 off or adds it:
+// The 32 bytes from byte p (p even: Q6_K super-blocks are 210 bytes) as eight words: from eight aligned
+// words, or where p is 2 mod 4 from nine, each word the high half of one and the low half of the next
+// (u32_at_even's reads, with the shared words read once).
+struct Words8 {
+  a: vec4<u32>, // bytes 0..15
+  b: vec4<u32>, // bytes 16..31
+};
+
+fn words8_at_even(p: u32) -> Words8 {
+  let i = p >> 2u;
+  let a = vec4<u32>(w[i], w[i + 1u], w[i + 2u], w[i + 3u]);
+  let b = vec4<u32>(w[i + 4u], w[i + 5u], w[i + 6u], w[i + 7u]);
+  if ((p & 2u) == 0u) {
+    return Words8(a, b);
+  }
+  let an = vec4<u32>(a.yzw, b.x); // each word's successor
+  let bn = vec4<u32>(b.yzw, w[i + 8u]);
+  return Words8((a >> vec4<u32>(16u)) | (an << vec4<u32>(16u)), (b >> vec4<u32>(16u)) | (bn << vec4<u32>(16u)));
+}
+
+// Q6_K: four words of elements' q6 - 32 as int8, from words of their low-bit bytes (nibble q.lsh / 4) and
+// high-bit bytes (bit pair q.hsh). q6 + 96 stays in a byte; flipping bit 7 then takes 128 off or adds it:
 // q6 - 32 mod 256.
-fn q6_word(q: Q6Block, j: u32) -> u32 {
-  let q6 = ((u32_at_even(q.ql + j) >> q.lsh) & 0x0f0f0f0fu) | (((u32_at_even(q.qh + j) >> q.hsh) & 0x03030303u) << 4u);
-  return (q6 + 0x60606060u) ^ 0x80808080u;
+fn q6_words(ql: vec4<u32>, qh: vec4<u32>, q: Q6Block) -> vec4<u32> {
+  let q6 = ((ql >> vec4<u32>(q.lsh)) & vec4<u32>(0x0f0f0f0fu)) | (((qh >> vec4<u32>(q.hsh)) & vec4<u32>(0x03030303u)) << vec4<u32>(4u));
+  return (q6 + vec4<u32>(0x60606060u)) ^ vec4<u32>(0x80808080u);
 }
 
 fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte `row`
@@ -77,8 +97,10 @@ fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte 
     let q = q6k_block(row, blk);
     b.dw = q.d * i8_at(q.sc);
     b.dw2 = q.d * i8_at(q.sc + 1u);
-    b.lo = vec4<u32>(q6_word(q, 0u), q6_word(q, 4u), q6_word(q, 8u), q6_word(q, 12u));
-    b.hi = vec4<u32>(q6_word(q, 16u), q6_word(q, 20u), q6_word(q, 24u), q6_word(q, 28u));
+    let ql = words8_at_even(q.ql); // elements j's low bits in byte j, high bits in byte j of qh
+    let qh = words8_at_even(q.qh);
+    b.lo = q6_words(ql.a, qh.a, q);
+    b.hi = q6_words(ql.b, qh.b, q);
   } else if (WTYPE == 1008u) {
     let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words (repacked rows)
     b.dw = f16_at(row + 2u * blk);

@@ -41,7 +41,8 @@ export class MatmulQ8Kernel extends Kernel {
    * rows' integer dots (prefill matmuls 1.2-1.6x faster on lavapipe, 2 cores); for one token (decode) two,
    * four for Q4_0, whose rows are the least bytes per dot: two rows' independent loads and dots in flight
    * (decode matvecs of the smollm2 / qwen2.5 / llama3.2 shapes 1.1-1.5x faster on lavapipe, weights out of cache).
-   * Not Q6_K, whose unaligned six-bit decode already fills the registers: one row, 1.15x faster than two.
+   * Not Q6_K, whose six-bit decode already fills the registers: one row (two rows were 1.15x slower, and
+   * since Q6_K reads its unaligned words once, shaders/matmul_q8.wgsl words8_at_even, they gain nothing).
    * `subgroupLanes`: as MatmulKernel's.
    */
   constructor(
