@@ -87,8 +87,9 @@ fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte 
     let p = row + (blk / 8u) * 144u; // super-block: d, dmin (f16), 12 bytes of scales, 128 of nibbles
     let sb = blk % 8u;
     let sm = scale_min_k4(p + 4u, sb);
-    b.dw = f16_at(p) * sm.x;
-    b.mw = f16_at(p + 2u) * sm.y;
+    let dd = unpack2x16float(w[p >> 2u]); // d and dmin, one word: super-blocks sit at multiples of 16 bytes
+    b.dw = dd.x * sm.x;
+    b.mw = dd.y * sm.y;
     let q = (p + 16u + 32u * (sb / 2u)) >> 4u; // 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high
     let shift = vec4<u32>((sb % 2u) * 4u);
     b.lo = (w4[q] >> shift) & vec4<u32>(0x0f0f0f0fu);

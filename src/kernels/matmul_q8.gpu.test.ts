@@ -29,6 +29,7 @@ kernelSuite('matmul_q8', {
     ['one lane per row: every token written to the first', oneLane, 'y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];', 'y[out_index(t0, o + r * WG)] = s[r * 8u + tt];'],
     ['rows per invocation: all written to the first', rows, 'y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];', 'y[out_index(t0 + tt, o)] = s[r * 8u + tt];'],
     ['rows per invocation: every row reads the first row\'s weights', rows, 'min(o + r * rows, params.n - 1u)', 'min(o, params.n - 1u)'],
+    ['Q4_K: d and dmin swapped', typeCases(GgmlType.Q4_K), 'b.dw = dd.x * sm.x;', 'b.dw = dd.y * sm.x;'],
     ['Q4_K: min not subtracted', typeCases(GgmlType.Q4_K), 's[r * 8u + tt] += dx.x * (wb[r].dw * f32(isum) - wb[r].mw * dx.y);', 's[r * 8u + tt] += dx.x * wb[r].dw * f32(isum);'],
     ['Q4_K: odd sub-blocks read from the low nibbles', typeCases(GgmlType.Q4_K), 'let shift = vec4<u32>((sb % 2u) * 4u);', 'let shift = vec4<u32>(0u);'],
     ['Q4_K: sub-block pairs read 16 bytes apart', typeCases(GgmlType.Q4_K), '(p + 16u + 32u * (sb / 2u)) >> 4u', '(p + 16u + 16u * (sb / 2u)) >> 4u'],
