@@ -37,6 +37,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k_cache: array<u32>;
 @group(0) @binding(3) var<storage, read> v_cache: array<u32>;
+@group(0) @binding(4) var<storage, read> page_table: array<u32>;
+@group(0) @binding(5) var<storage, read> seq_row: array<u32>;
+@group(0) @binding(6) var<storage, read> pos: array<u32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
 // Element i of a cache: f16, the low (even i) or high half of word i / 2; f32, word i.
 fn k_at(i: u32) -> f32 {
@@ -52,10 +56,6 @@ fn v_at(i: u32) -> f32 {
   }
   return bitcast<f32>(v_cache[i]);
 }
-@group(0) @binding(4) var<storage, read> page_table: array<u32>;
-@group(0) @binding(5) var<storage, read> seq_row: array<u32>;
-@group(0) @binding(6) var<storage, read> pos: array<u32>;
-@group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
 var<workgroup> q_sh: array<f32, MAX_HD>;  // q * scale
 var<workgroup> acc: array<f32, MAX_HD>;   // output so far, unnormalised (invocation lid owns d = lid mod WG)

@@ -42,6 +42,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> k_cache: array<vec2<u32>>;
 @group(0) @binding(3) var<storage, read> v_cache: array<vec2<u32>>;
+@group(0) @binding(4) var<storage, read> page_table: array<u32>;
+@group(0) @binding(5) var<storage, read> seq_row: array<u32>;
+@group(0) @binding(6) var<storage, read> pos: array<u32>;
+@group(0) @binding(7) var<storage, read_write> part_o: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> part_ml: array<f32>;
 
 // Elements 4i .. 4i + 3 of a cache, as f32: one vec2<u32> of four f16, or two of two f32.
 fn k4(i: u32) -> vec4<f32> {
@@ -59,11 +64,6 @@ fn v4(i: u32) -> vec4<f32> {
   }
   return vec4<f32>(bitcast<vec2<f32>>(v_cache[2u * i]), bitcast<vec2<f32>>(v_cache[2u * i + 1u]));
 }
-@group(0) @binding(4) var<storage, read> page_table: array<u32>;
-@group(0) @binding(5) var<storage, read> seq_row: array<u32>;
-@group(0) @binding(6) var<storage, read> pos: array<u32>;
-@group(0) @binding(7) var<storage, read_write> part_o: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> part_ml: array<f32>;
 
 var<workgroup> sc: array<f32, MAX_G * C>;            // [G][C] scores, then weights exp(s - mx)
 var<workgroup> row_sh: array<u32, C>;                // offset of each key's head row in the caches, in units of 4 elements

@@ -133,13 +133,15 @@ export async function checkKvWrite(device: GPUDevice, cases: KvWriteCase[], seed
     const k = fillNormal(new Float32Array(g.m * c.width), rng, 1);
     const v = fillNormal(new Float32Array(g.m * c.width), rng, 1);
     const poolElems = g.nPages * c.pageSize * c.width;
-    const pool = () => (c.f32 ? { bits: fillNormal(new Float32Array(poolElems), rng, 1), values: undefined } : toF16(fillNormal(new Float32Array(poolElems), rng, 1)));
+    const pool = () => {
+      const a = fillNormal(new Float32Array(poolElems), rng, 1);
+      return c.f32 ? { bits: a, values: a } : toF16(a);
+    };
     const [kCache, vCache] = [pool(), pool()];
     const { outs, gpuError } = await runInPlace(device, [k, v, kCache.bits, vCache.bits, g.pageTable, g.seqRow, g.pos], [2, 3], (rec, b) =>
       kernel.encode(rec, { k: b[0], v: b[1], kCache: b[2], vCache: b[3], pageTable: b[4], seqRow: b[5], pos: b[6], m: g.m, width: c.width, pageSize: c.pageSize, maxPages: g.maxPages, kvF32: c.f32 }),
     );
-    const values = (p: { bits: Float32Array | Uint16Array; values?: Float32Array }) => p.values ?? (p.bits as Float32Array);
-    const want = kvWriteCpu(k, v, values(kCache), values(vCache), g, g.m, c.width, c.f32);
+    const want = kvWriteCpu(k, v, kCache.values, vCache.values, g, g.m, c.width, c.f32);
     const read = (o: Float32Array) => (c.f32 ? o.subarray(0, poolElems) : Float32Array.from(new Uint16Array(o.buffer, 0, poolElems), f16BitsToF32));
     const got = new Float32Array(2 * poolElems);
     got.set(read(outs[0]));

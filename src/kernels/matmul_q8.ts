@@ -34,6 +34,12 @@ export interface MatmulQ8Args extends MatmulOut {
   rowsPerInvocation?: number; // 1..4, more than 1 only with one lane per row (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4, Q6_K: 1); else 1)
 }
 
+/** Rows per invocation on a CPU adapter (MatmulQ8Kernel's constructor says why): prefill 4; decode 2, Q4_0 4, Q6_K 1. */
+function cpuRowsPerInvocation(type: WeightType, m: number): number {
+  if (m > 1 || type === Q4_0_R) return 4;
+  return type === GgmlType.Q6_K ? 1 : 2;
+}
+
 export class MatmulQ8Kernel extends Kernel {
   /**
    * `cpuAdapter`: one invocation per row, as MatmulKernel on a software adapter (see there), and several rows
@@ -62,7 +68,7 @@ export class MatmulQ8Kernel extends Kernel {
     const rowBytes = weightRowBytes(a.type, a.k); // throws when k is not a whole number of blocks
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, xOffset, ...outWords('matmul_q8', a.n, a)]);
     const cpu = !!this.o.cpuAdapter;
-    const rpi = a.rowsPerInvocation ?? (cpu && (a.lanes ?? 1) === 1 ? (a.m > 1 || a.type === Q4_0_R ? 4 : a.type === GgmlType.Q6_K ? 1 : 2) : 1);
+    const rpi = a.rowsPerInvocation ?? (cpu && (a.lanes ?? 1) === 1 ? cpuRowsPerInvocation(a.type, a.m) : 1);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul_q8', this.wg, cpu, a, rpi);
     this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, RPI: rpi, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes) }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
   }
