@@ -42,9 +42,31 @@ fn repacked_qs(k: u32) -> u32 {
   return ((k / 32u) * 2u + 15u) & ~15u;
 }
 
-// 32-element block blk of a Q6_K row at byte `row` (matmul.wgsl, matmul_q8.wgsl): the block is elements
-// 32c .. 32c+31 of half h of super-block blk / 8, whose element j has its low four bits in byte ql + j (>> lsh),
-// its high two in byte qh + j (>> hsh), and the int8 scale at sc (elements 0..15) or sc + 1 (16..31), times d.
+// Super-block sb of a Q6_K row of k elements at byte `row`: where its ql (128 bytes: low four bits) and qh
+// (64: high two bits) and its 16 int8 scales start, and d. t = 14: the file's layout, 210-byte super-blocks of
+// ql, qh, scales, d; t = 1014: repacked (src/model/repack.ts), the row's d's (f16, padded to 16 bytes), then
+// its scales, 16 a super-block, then each super-block's ql and qh, 192 bytes, 16-byte aligned.
+struct Q6Super {
+  ql: u32, // bytes
+  qh: u32, // bytes
+  sc: u32, // bytes
+  d: f32,
+}
+
+fn q6k_super(t: u32, row: u32, sb: u32, k: u32) -> Q6Super {
+  if (t == 1014u) {
+    let nsb = k / 256u;
+    let sc = row + ((2u * nsb + 15u) & ~15u);
+    let ql = sc + 16u * nsb + 192u * sb;
+    return Q6Super(ql, ql + 128u, sc + 16u * sb, f16_at(row + 2u * sb));
+  }
+  let p = row + sb * 210u;
+  return Q6Super(p, p + 128u, p + 192u, f16_at(p + 208u));
+}
+
+// 32-element block blk of a Q6_K row (matmul.wgsl; layouts as q6k_super): the block is elements 32c .. 32c+31
+// of half h of super-block blk / 8, whose element j has its low four bits in byte ql + j (>> lsh), its high
+// two in byte qh + j (>> hsh), and the int8 scale at sc (elements 0..15) or sc + 1 (16..31), times d.
 struct Q6Block {
   ql: u32, // bytes
   qh: u32, // bytes
@@ -54,16 +76,16 @@ struct Q6Block {
   d: f32,
 }
 
-fn q6k_block(row: u32, blk: u32) -> Q6Block {
-  let p = row + (blk / 8u) * 210u; // super-block: ql[128], qh[64], 16 x i8 scales, f16 d at 208
+fn q6k_block(t: u32, row: u32, blk: u32, k: u32) -> Q6Block {
+  let s = q6k_super(t, row, blk / 8u, k);
   let h = (blk % 8u) / 4u;
   let c = blk % 4u;
-  return Q6Block(p + 64u * h + 32u * (c % 2u), p + 128u + 32u * h, p + 192u + 8u * h + 2u * c, 4u * (c / 2u), 2u * c, f16_at(p + 208u));
+  return Q6Block(s.ql + 64u * h + 32u * (c % 2u), s.qh + 32u * h, s.sc + 8u * h + 2u * c, 4u * (c / 2u), 2u * c, s.d);
 }
 
 // Element i of the row of k elements starting at byte `row`, for GGML type `t` (ids as ggml.h: 0 F32, 1 F16,
-// 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16), or Q8_0 / Q4_0 rows repacked at
-// upload (1008, 1002). Layouts: src/gguf/quant.ts, kquant.ts, src/model/repack.ts.
+// 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16), or Q8_0 / Q4_0 / Q6_K rows
+// repacked at upload (1008, 1002, 1014). Layouts: src/gguf/quant.ts, kquant.ts, src/model/repack.ts.
 fn weight_at(t: u32, row: u32, i: u32, k: u32) -> f32 {
   switch t {
     case 0u: { return bitcast<f32>(w[(row >> 2u) + i]); }
@@ -119,15 +141,15 @@ fn weight_at(t: u32, row: u32, i: u32, k: u32) -> f32 {
       }
       return f16_at(p) * sm.x * f32(q) - f16_at(p + 2u) * sm.y;
     }
-    case 14u: { // Q6_K super-block of 256: ql[128], qh[64], 16 x i8 scales, f16 d at 208
-      let p = row + (i / 256u) * 210u;
+    case 14u, 1014u: { // Q6_K super-block of 256 (q6k_super): element 128h + 32c + l
+      let s = q6k_super(t, row, i / 256u, k);
       let e = i % 256u;
-      let n = e / 128u;
+      let h = e / 128u;
       let c = (e / 32u) % 4u;
       let l = e % 32u;
-      let lo = (byte_at(p + 64u * n + 32u * (c % 2u) + l) >> (4u * (c / 2u))) & 15u;
-      let hi = (byte_at(p + 128u + 32u * n + l) >> (2u * c)) & 3u;
-      return f16_at(p + 208u) * i8_at(p + 192u + e / 16u) * (f32(lo | (hi << 4u)) - 32.0);
+      let lo = (byte_at(s.ql + 64u * h + 32u * (c % 2u) + l) >> (4u * (c / 2u))) & 15u;
+      let hi = (byte_at(s.qh + 32u * h + l) >> (2u * c)) & 3u;
+      return s.d * i8_at(s.sc + e / 16u) * (f32(lo | (hi << 4u)) - 32.0);
     }
     default: { return 0.0; }
   }

@@ -17,7 +17,7 @@ override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8): prefill decodes each weight block once for TT tokens
 const RPI = 1u;         // output rows per invocation (matmul_out.wgsl's reduce_store; matmul_q8.wgsl may take more)
 override WTYPE: u32 = 0u; // GGML type id: 0 F32, 1 F16, 2 Q4_0, 3 Q4_1, 6 Q5_0, 7 Q5_1, 8 Q8_0, 12 Q4_K, 13 Q5_K, 14 Q6_K, 30 BF16;
-                          // or repacked rows: 1008 Q8_0, 1002 Q4_0 (src/model/repack.ts)
+                          // or repacked rows: 1008 Q8_0, 1002 Q4_0, 1014 Q6_K (src/model/repack.ts)
 
 struct Params {
   k: u32,         // row length of W and x, in elements (a multiple of the type's block: 32, or 256 for K-quants)
@@ -151,8 +151,8 @@ fn block_w(row: u32, blk: u32) -> array<vec4<f32>, 8> {
         wv[l] = scale * vec4<f32>(q) - offset;
       }
     }
-    case 14u: { // Q6_K (q6k_block)
-      let q = q6k_block(row, blk);
+    case 14u, 1014u: { // Q6_K, in the file's layout or repacked rows (q6k_block)
+      let q = q6k_block(WTYPE, row, blk, params.k);
       let s0 = q.d * i8_at(q.sc); // elements 0..15
       let s1 = q.d * i8_at(q.sc + 1u); // elements 16..31
       for (var l = 0u; l < 8u; l++) { // bytes 4l .. 4l+3

@@ -1,5 +1,5 @@
-// y = x W^T with integer dot products, for Q8_0 and Q4_0 weights in repacked rows (src/model/repack.ts) and
-// Q4_K, Q6_K in the GGUF layout, x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
+// y = x W^T with integer dot products, for Q8_0, Q4_0 and Q6_K weights in repacked rows (src/model/repack.ts)
+// and Q4_K in the GGUF layout, x quantized to 8-bit blocks by quantize_q8.wgsl, as llama.cpp computes these types:
 //   y[t, o] = sum over blocks b of  dw[o, b] * dx[t, b] * sum_i n[o, b, i] q[t, b, i]   (Q8_0: n = the int8)
 //   Q4_0: n = nibble - 8, so the integer sum is  sum_i nibble_i q_i - 8 * sumq[t, b]
 //   Q4_K: block b is sub-block b % 8 of super-block b / 8, whose elements are d sc_b nibble - dmin m_b, so
@@ -20,7 +20,7 @@ override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8)
 override RPI: u32 = 1;  // output rows per invocation (1..4; more than 1 only with TPR = 1): each x block read
                         // serves RPI rows (prefill on a CPU adapter)
-override WTYPE: u32 = 1008u; // 1008 Q8_0 or 1002 Q4_0, repacked rows; 12 Q4_K, 14 Q6_K (GGUF super-blocks of 144, 210 bytes)
+override WTYPE: u32 = 1008u; // 1008 Q8_0, 1002 Q4_0 or 1014 Q6_K, repacked rows; 12 Q4_K (GGUF super-blocks of 144 bytes)
 
 struct Params {
   k: u32,         // row length of W and x, in elements (a multiple of 32)
@@ -53,32 +53,64 @@ struct WBlock {
   hi: vec4<u32>,   // elements 16..31, as lo
 };
 
-// The 32 bytes from byte p (p even: Q6_K super-blocks are 210 bytes) as eight words: from eight aligned
-// words, or where p is 2 mod 4 from nine, each word the high half of one and the low half of the next
-// (u32_at_even's reads, with the shared words read once).
-struct Words8 {
-  a: vec4<u32>, // bytes 0..15
-  b: vec4<u32>, // bytes 16..31
-};
-
-fn words8_at_even(p: u32) -> Words8 {
-  let i = p >> 2u;
-  let a = vec4<u32>(w[i], w[i + 1u], w[i + 2u], w[i + 3u]);
-  let b = vec4<u32>(w[i + 4u], w[i + 5u], w[i + 6u], w[i + 7u]);
-  if ((p & 2u) == 0u) {
-    return Words8(a, b);
-  }
-  let an = vec4<u32>(a.yzw, b.x); // each word's successor
-  let bn = vec4<u32>(b.yzw, w[i + 8u]);
-  return Words8((a >> vec4<u32>(16u)) | (an << vec4<u32>(16u)), (b >> vec4<u32>(16u)) | (bn << vec4<u32>(16u)));
+// Q6_K: four words of elements' q6 - 32 as int8, from words of their low-bit bytes (nibble lsh / 4) and
+// high-bit bytes (bit pair hsh / 2). q6 + 96 stays in a byte; flipping bit 7 then takes 128 off or adds it:
+// q6 - 32 mod 256.
+fn q6_words(ql: vec4<u32>, qh: vec4<u32>, lsh: u32, hsh: u32) -> vec4<u32> {
+  let q6 = ((ql >> vec4<u32>(lsh)) & vec4<u32>(0x0f0f0f0fu)) | (((qh >> vec4<u32>(hsh)) & vec4<u32>(0x03030303u)) << vec4<u32>(4u));
+  return (q6 + vec4<u32>(0x60606060u)) ^ vec4<u32>(0x80808080u);
 }
 
-// Q6_K: four words of elements' q6 - 32 as int8, from words of their low-bit bytes (nibble q.lsh / 4) and
-// high-bit bytes (bit pair q.hsh). q6 + 96 stays in a byte; flipping bit 7 then takes 128 off or adds it:
-// q6 - 32 mod 256.
-fn q6_words(ql: vec4<u32>, qh: vec4<u32>, q: Q6Block) -> vec4<u32> {
-  let q6 = ((ql >> vec4<u32>(q.lsh)) & vec4<u32>(0x0f0f0f0fu)) | (((qh >> vec4<u32>(q.hsh)) & vec4<u32>(0x03030303u)) << vec4<u32>(4u));
-  return (q6 + vec4<u32>(0x60606060u)) ^ vec4<u32>(0x80808080u);
+// Q6_K block c (0..3) of a half super-block: elements 32c .., whose low bits are nibble c / 2 of ql bytes
+// 32 (c % 2) .. (the words l0, l1), high bits pair c of the half's 32 qh bytes (h0, h1), and whose scales are
+// int8 2c and 2c + 1 of the half's eight (the word sw: bytes 2 (c % 2), 2 (c % 2) + 1 of sc[c / 2]).
+fn q6_block(l0: vec4<u32>, l1: vec4<u32>, h0: vec4<u32>, h1: vec4<u32>, c: u32, sw: u32, d: f32) -> WBlock {
+  var b: WBlock;
+  let v = sw >> (16u * (c % 2u));
+  b.dw = d * f32(bitcast<i32>(v << 24u) >> 24u);
+  b.dw2 = d * f32(bitcast<i32>(v << 16u) >> 24u);
+  b.lo = q6_words(l0, h0, 4u * (c / 2u), 2u * c);
+  b.hi = q6_words(l1, h1, 4u * (c / 2u), 2u * c);
+  return b;
+}
+
+// Q6_K (repacked rows): the four blocks of half u % 2 of super-block u / 2 of the row at byte `row`, from
+// the half's 64 bytes of low bits and 32 of high bits: six aligned 16-byte words, each read once for the four
+// (decode; in the file's layout a block read 32 + 32 bytes, half of them from words 2 bytes off).
+fn q6_half(row: u32, u: u32) -> array<WBlock, 4> {
+  let s = q6k_super(1014u, row, u / 2u, params.k);
+  let h = u % 2u;
+  let l = (s.ql + 64u * h) >> 4u;
+  let qh = (s.qh + 32u * h) >> 4u;
+  let l0 = w4[l];
+  let l1 = w4[l + 1u];
+  let l2 = w4[l + 2u];
+  let l3 = w4[l + 3u];
+  let h0 = w4[qh];
+  let h1 = w4[qh + 1u];
+  let sc = (s.sc + 8u * h) >> 2u; // the half's eight scales, two words
+  let sa = w[sc];
+  let sb = w[sc + 1u];
+  return array<WBlock, 4>(q6_block(l0, l1, h0, h1, 0u, sa, s.d), q6_block(l2, l3, h0, h1, 1u, sa, s.d),
+                          q6_block(l0, l1, h0, h1, 2u, sb, s.d), q6_block(l2, l3, h0, h1, 3u, sb, s.d));
+}
+
+// Q6_K (repacked rows): block blk of the row at byte `row` alone, from four aligned 16-byte words (prefill,
+// whose x reads outnumber the weights' and are shared by the invocation's rows).
+fn q6_block_at(row: u32, blk: u32) -> WBlock {
+  let s = q6k_super(1014u, row, blk / 8u, params.k);
+  let h = (blk / 4u) % 2u;
+  let c = blk % 4u;
+  let l = ((s.ql + 64u * h) >> 4u) + 2u * (c % 2u);
+  let qh = (s.qh + 32u * h) >> 4u;
+  return q6_block(w4[l], w4[l + 1u], w4[qh], w4[qh + 1u], c, w[((s.sc + 8u * h) >> 2u) + c / 2u], s.d);
+}
+
+// The integer sums of a block's elements 0..15 and 16..31 (weights lo, hi) with x's (a, b).
+fn block_dots(lo: vec4<u32>, hi: vec4<u32>, a: vec4<u32>, b: vec4<u32>) -> vec2<i32> {
+  let i0 = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w);
+  let i1 = dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w);
+  return vec2<i32>(i0, i1);
 }
 
 fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte `row`
@@ -94,14 +126,8 @@ fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte 
     let shift = vec4<u32>((sb % 2u) * 4u);
     b.lo = (w4[q] >> shift) & vec4<u32>(0x0f0f0f0fu);
     b.hi = (w4[q + 1u] >> shift) & vec4<u32>(0x0f0f0f0fu);
-  } else if (WTYPE == 14u) {
-    let q = q6k_block(row, blk);
-    b.dw = q.d * i8_at(q.sc);
-    b.dw2 = q.d * i8_at(q.sc + 1u);
-    let ql = words8_at_even(q.ql); // elements j's low bits in byte j, high bits in byte j of qh
-    let qh = words8_at_even(q.qh);
-    b.lo = q6_words(ql.a, qh.a, q);
-    b.hi = q6_words(ql.b, qh.b, q);
+  } else if (WTYPE == 1014u) {
+    b = q6_block_at(row, blk);
   } else if (WTYPE == 1008u) {
     let qs = (row + repacked_qs(params.k)) >> 4u; // the row's first block, in 16-byte words (repacked rows)
     b.dw = f16_at(row + 2u * blk);
@@ -117,6 +143,11 @@ fn weight_block(row: u32, blk: u32) -> WBlock { // block blk of the row at byte 
   return b;
 }
 
+// The byte where output row o's weights start; rows past n (the last group's) are read as row n - 1, never stored.
+fn row_at(o: u32) -> u32 {
+  return params.w_offset + min(o, params.n - 1u) * params.row_bytes;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
@@ -130,31 +161,43 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   var s: array<f32, 32>; // s[r * 8 + tt]: partial sum of row o + r * rows, token t0 + tt
   if (o < params.n) { // no early return: every invocation must reach the barriers
     let xb = params.x_offset / 32u + t0 * nb; // token t0's first block of x
-    for (var blk = j; blk < nb; blk += TPR) {
-      var wb: array<WBlock, 4>; // the block of each of the invocation's rows
-      for (var r = 0u; r < RPI; r++) { // rows past n (the last group's) are read as row n - 1, never stored
-        wb[r] = weight_block(params.w_offset + min(o + r * rows, params.n - 1u) * params.row_bytes, blk);
-      }
-      for (var tt = 0u; tt < nt; tt++) {
-        let xi = xb + tt * nb + blk;
-        let a = xq[2u * xi];
-        let b = xq[2u * xi + 1u];
-        let dx = xd[xi];
+    if (WTYPE == 1014u && TPR == 1u && TT == 1u) {
+      // Q6_K decode with one lane per row (a CPU adapter): half a super-block (four blocks) at a time, each
+      // row's in turn; the blocks are summed in order, as below, so batched = alone still holds
+      for (var u = 0u; u < nb / 4u; u++) {
         for (var r = 0u; r < RPI; r++) {
-          let lo = wb[r].lo;
-          let hi = wb[r].hi;
-          let i0 = dot4I8Packed(lo.x, a.x) + dot4I8Packed(lo.y, a.y) + dot4I8Packed(lo.z, a.z) + dot4I8Packed(lo.w, a.w); // elements 0..15
-          let i1 = dot4I8Packed(hi.x, b.x) + dot4I8Packed(hi.y, b.y) + dot4I8Packed(hi.z, b.z) + dot4I8Packed(hi.w, b.w); // 16..31
-          var isum = i0 + i1;
-          if (WTYPE == 1002u) {
-            isum -= 8 * i32(dx.y);
+          var wb = q6_half(row_at(o + r * rows), u);
+          for (var c = 0u; c < 4u; c++) {
+            let xi = xb + 4u * u + c; // one token
+            let i = block_dots(wb[c].lo, wb[c].hi, xq[2u * xi], xq[2u * xi + 1u]);
+            s[r * 8u] += xd[xi].x * (wb[c].dw * f32(i.x) + wb[c].dw2 * f32(i.y));
           }
-          if (WTYPE == 12u) {
-            s[r * 8u + tt] += dx.x * (wb[r].dw * f32(isum) - wb[r].mw * dx.y);
-          } else if (WTYPE == 14u) {
-            s[r * 8u + tt] += dx.x * (wb[r].dw * f32(i0) + wb[r].dw2 * f32(i1));
-          } else {
-            s[r * 8u + tt] += wb[r].dw * dx.x * f32(isum);
+        }
+      }
+    } else {
+      for (var blk = j; blk < nb; blk += TPR) {
+        var wb: array<WBlock, 4>; // the block of each of the invocation's rows
+        for (var r = 0u; r < RPI; r++) {
+          wb[r] = weight_block(row_at(o + r * rows), blk);
+        }
+        for (var tt = 0u; tt < nt; tt++) {
+          let xi = xb + tt * nb + blk;
+          let a = xq[2u * xi];
+          let b = xq[2u * xi + 1u];
+          let dx = xd[xi];
+          for (var r = 0u; r < RPI; r++) {
+            let i = block_dots(wb[r].lo, wb[r].hi, a, b);
+            var isum = i.x + i.y;
+            if (WTYPE == 1002u) {
+              isum -= 8 * i32(dx.y);
+            }
+            if (WTYPE == 12u) {
+              s[r * 8u + tt] += dx.x * (wb[r].dw * f32(isum) - wb[r].mw * dx.y);
+            } else if (WTYPE == 1014u) {
+              s[r * 8u + tt] += dx.x * (wb[r].dw * f32(i.x) + wb[r].dw2 * f32(i.y));
+            } else {
+              s[r * 8u + tt] += wb[r].dw * dx.x * f32(isum);
+            }
           }
         }
       }

@@ -1,6 +1,6 @@
 import { kernelSuite } from './suite.ts';
 import { GgmlType } from '../gguf/ggml.ts';
-import { Q4_0_R, Q8_0_R, type WeightType } from '../model/repack.ts';
+import { Q4_0_R, Q6_K_R, Q8_0_R, type WeightType } from '../model/repack.ts';
 import { checkEmbedding, embeddingCases } from './embedding.check.ts';
 import { EMBEDDING_CODE } from './embedding.ts';
 
@@ -25,6 +25,7 @@ kernelSuite('embedding', {
     ['repacked Q8_0: block 0\'s scale for the whole row', typeCases(Q8_0_R), 'return f16_at(row + 2u * (i / 32u)) * i8_at(row + repacked_qs(k) + i);', 'return f16_at(row) * i8_at(row + repacked_qs(k) + i);'],
     ['repacked Q4_0: blocks of 18 bytes as in the file', typeCases(Q4_0_R), 'let q = byte_at(row + repacked_qs(k) + (i / 32u) * 16u + j % 16u);', 'let q = byte_at(row + repacked_qs(k) + (i / 32u) * 18u + j % 16u);'],
     ['scale ignored', typeCases(GgmlType.F32), 'weight_at(WTYPE, row, i, params.n) * params.scale', 'weight_at(WTYPE, row, i, params.n)'],
-    ['Q6_K scale per 32 elements instead of 16', typeCases(GgmlType.Q6_K), 'i8_at(p + 192u + e / 16u)', 'i8_at(p + 192u + e / 32u)'],
+    ['Q6_K scale per 32 elements instead of 16', typeCases(GgmlType.Q6_K), 'i8_at(s.sc + e / 16u)', 'i8_at(s.sc + e / 32u)'],
+    ['repacked Q6_K: every super-block given the first\'s d', typeCases(Q6_K_R), 'f16_at(row + 2u * sb)', 'f16_at(row)'],
   ],
 });

@@ -1,6 +1,6 @@
 import { kernelSuite } from './suite.ts';
 import { GgmlType } from '../gguf/ggml.ts';
-import { Q4_0_R, Q8_0_R, type WeightType } from '../model/repack.ts';
+import { Q4_0_R, Q6_K_R, Q8_0_R, type WeightType } from '../model/repack.ts';
 import { checkMatmul, matmulCases, subgroupCase } from './matmul.check.ts';
 import { MATMUL_CODE } from './matmul.ts';
 
@@ -36,5 +36,7 @@ kernelSuite('matmul', {
     ['repacked rows: blocks read right after the scales, unpadded', typeCases(Q8_0_R), 'return ((k / 32u) * 2u + 15u) & ~15u;', 'return (k / 32u) * 2u;'],
     ['repacked Q4_0 nibbles swapped', typeCases(Q4_0_R), 'wv[j] = d * vec4<f32>(nib & vec4<u32>(15u)) - 8.0 * d;', 'wv[j] = d * vec4<f32>(nib >> vec4<u32>(4u)) - 8.0 * d;'],
     ['Q6_K one scale for 32 elements', typeCases(GgmlType.Q6_K), 'let s1 = q.d * i8_at(q.sc + 1u);', 'let s1 = q.d * i8_at(q.sc);'],
+    ['repacked Q6_K: each super-block\'s ql and qh taken as 210 bytes apart', typeCases(Q6_K_R), 'let ql = sc + 16u * nsb + 192u * sb;', 'let ql = sc + 16u * nsb + 210u * sb;'],
+    ['repacked Q6_K: scales read from the file\'s place', typeCases(Q6_K_R), 'return Q6Super(ql, ql + 128u, sc + 16u * sb, f16_at(row + 2u * sb));', 'return Q6Super(ql, ql + 128u, ql + 192u, f16_at(row + 2u * sb));'],
   ],
 });

@@ -6,7 +6,7 @@ import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_WGSL from '../../shaders/matmul.wgsl?raw';
 import MATMUL_OUT_WGSL from '../../shaders/matmul_out.wgsl?raw';
 import { GgmlType } from '../gguf/ggml.ts';
-import { Q4_0_R, Q8_0_R, isRepacked, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
+import { Q4_0_R, Q6_K_R, Q8_0_R, isRepacked, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, type Binding, type Recorder } from './runtime.ts';
 import { sgLanes, withSubgroupSums } from './subgroups.ts';
@@ -41,7 +41,7 @@ export function outWords(kernel: string, n: number, a: MatmulOut): number[] {
 export const WEIGHT_TYPES: readonly WeightType[] = [
   GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
   GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, // K-quants: rows a multiple of 256
-  Q8_0_R, Q4_0_R, // Q8_0 and Q4_0 as uploaded: rows repacked so blocks are 16-byte aligned (src/model/repack.ts)
+  Q8_0_R, Q4_0_R, Q6_K_R, // Q8_0, Q4_0 and Q6_K as uploaded: rows repacked so blocks are 16-byte aligned (src/model/repack.ts)
 ];
 
 /** The GGUF types of those: what a model file's matrices may be stored in. */

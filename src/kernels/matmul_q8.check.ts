@@ -1,13 +1,13 @@
 /**
- * The integer-dot matmul checked against its CPU twin: Q8_0 and Q4_0 weights quantized in the GGUF layout
- * and repacked by the upload's own code, Q4_K and Q6_K weights as in the file, x quantized by the CPU twin of quantize_q8 (so this checks the
+ * The integer-dot matmul checked against its CPU twin: Q8_0, Q4_0 and Q6_K weights quantized in the GGUF
+ * layout and repacked by the upload's own code, Q4_K weights as in the file, x quantized by the CPU twin of quantize_q8 (so this checks the
  * kernel alone), on shapes around the block and workgroup sizes, prefill groups, one lane per row (the CPU
  * adapter's layout, which skips the reduction), x read from a later token (logit rows), y written into a
  * wider row, and more workgroups than one dispatch dimension holds.
  * Tolerance: 1e-6 + 2e-6 * sum of |block terms|: the integer sums are exact, the f32 sum over blocks is not.
  */
 import { GgmlType } from '../gguf/ggml.ts';
-import { Q4_0_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
+import { Q4_0_R, Q6_K_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
 import { caseWeights, segmentLayout, subgroupCase } from './matmul.check.ts';
 import { subgroupLanes } from '../gpu/subgroups.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
@@ -18,7 +18,7 @@ import { matmulQ8Cpu } from './matmul_q8.cpu.ts';
 import { packQ8, quantizeQ8Cpu } from './quantize_q8.cpu.ts';
 
 export interface MatmulQ8Case {
-  type: WeightType; // Q8_0_R, Q4_0_R, Q4_K or Q6_K
+  type: WeightType; // Q8_0_R, Q4_0_R, Q4_K or Q6_K_R
   m: number; // tokens
   k: number;
   n: number;
@@ -66,8 +66,9 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   for (let i = 0; i < random; i++) {
     cases.push({ type: K, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
   }
-  // Q6_K (210-byte super-blocks: odd rows start halfway into a word): both halves of each of the 8 blocks
-  const S = GgmlType.Q6_K;
+  // Q6_K (repacked rows: the d's padded to 16 bytes, unless a row has 8n super-blocks): both halves of each
+  // of the 8 blocks, a block at a time, and half super-blocks at a time (decode with one lane per row)
+  const S = Q6_K_R;
   cases.push({ type: S, m: 1, k: 256, n: 3, offset: 0 });
   cases.push({ type: S, m: 3, k: 512, n: 67, offset: 64 });
   cases.push({ type: S, m: 11, k: 256, n: 37, offset: 32 }); // prefill groups
@@ -75,6 +76,8 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   cases.push({ type: S, m: 9, k: 256, n: 300, offset: 16, lanes: 1, rpi: 4 }); // and prefill
   cases.push({ type: S, m: 1, k: 512, n: 131, offset: 16, lanes: 1, rpi: 2 }); // decode
   cases.push({ type: S, m: 2, k: 256, n: 40, offset: 0, skip: 3, pad: 5 });
+  cases.push({ type: S, m: 1, k: 2048, n: 70, offset: 16, lanes: 1 }); // 8 super-blocks: no padding after the d's
+  cases.push({ type: S, m: 1, k: 1280, n: 33, offset: 0, lanes: 4 });
   for (let i = 0; i < random; i++) {
     cases.push({ type: S, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
   }

@@ -1,12 +1,12 @@
 /**
- * y = x W^T with integer dot products (shaders/matmul_q8.wgsl) for Q8_0 and Q4_0 weights in repacked rows
- * and Q4_K / Q6_K weights in the GGUF layout, x quantized to 8-bit blocks first (quantize_q8.ts). Used where the WGSL language feature
- * packed_4x8_integer_dot_product exists (GpuInfo.int8Dot); CPU twin: matmul_q8.cpu.ts.
+ * y = x W^T with integer dot products (shaders/matmul_q8.wgsl) for Q8_0, Q4_0 and Q6_K weights in repacked
+ * rows and Q4_K weights in the GGUF layout, x quantized to 8-bit blocks first (quantize_q8.ts). Used where the
+ * WGSL language feature packed_4x8_integer_dot_product exists (GpuInfo.int8Dot); CPU twin: matmul_q8.cpu.ts.
  */
 import GGML_TYPES_WGSL from '../../shaders/ggml_types.wgsl?raw';
 import MATMUL_Q8_WGSL from '../../shaders/matmul_q8.wgsl?raw';
 import { GgmlType } from '../gguf/ggml.ts';
-import { Q4_0_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
+import { Q4_0_R, Q6_K_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
 import { MATMUL_OUT_WGSL, matmulGrid, outWords, type MatmulOut } from './matmul.ts';
 import type { Binding, Recorder } from './runtime.ts';
@@ -16,11 +16,11 @@ import { sgLanes, withSubgroupSums } from './subgroups.ts';
 export const MATMUL_Q8_CODE = GGML_TYPES_WGSL + MATMUL_OUT_WGSL + MATMUL_Q8_WGSL;
 
 /** Weight types this kernel takes. */
-export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R, GgmlType.Q4_K, GgmlType.Q6_K];
+export const Q8_DOT_TYPES: readonly WeightType[] = [Q8_0_R, Q4_0_R, GgmlType.Q4_K, Q6_K_R];
 
 export interface MatmulQ8Args extends MatmulOut {
-  type: WeightType; // Q8_0_R, Q4_0_R, Q4_K or Q6_K
-  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked (Q4_K, Q6_K: as in the file)
+  type: WeightType; // Q8_0_R, Q4_0_R, Q4_K or Q6_K_R
+  w: Binding; // holds W at byte offset wOffset: [n rows][k], repacked (Q4_K: as in the file)
   wOffset?: number; // bytes, a multiple of 16
   xq: Binding; // [.. (xOffset + m*k) / 4] u32: x quantized (quantize_q8)
   xd: Binding; // [.. (xOffset + m*k) / 32] (d, sumq)
@@ -31,13 +31,12 @@ export interface MatmulQ8Args extends MatmulOut {
   n: number; // rows of W
   lanes?: number; // invocations per output row (a power of two <= 64); default: as MatmulKernel
   tokensPerGroup?: number; // tokens per workgroup, 1..8 (default 8 when m > 1, else 1)
-  rowsPerInvocation?: number; // 1..4, more than 1 only with one lane per row (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4, Q6_K: 1); else 1)
+  rowsPerInvocation?: number; // 1..4, more than 1 only with one lane per row (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4); else 1)
 }
 
-/** Rows per invocation on a CPU adapter (MatmulQ8Kernel's constructor says why): prefill 4; decode 2, Q4_0 4, Q6_K 1. */
+/** Rows per invocation on a CPU adapter (MatmulQ8Kernel's constructor says why): prefill 4; decode 2, Q4_0 4. */
 function cpuRowsPerInvocation(type: WeightType, m: number): number {
-  if (m > 1 || type === Q4_0_R) return 4;
-  return type === GgmlType.Q6_K ? 1 : 2;
+  return m > 1 || type === Q4_0_R ? 4 : 2;
 }
 
 export class MatmulQ8Kernel extends Kernel {
@@ -46,9 +45,8 @@ export class MatmulQ8Kernel extends Kernel {
    * per invocation: for more than one token four, each x block read and decoded into registers serving four
    * rows' integer dots (prefill matmuls 1.2-1.6x faster on lavapipe, 2 cores); for one token (decode) two,
    * four for Q4_0, whose rows are the least bytes per dot: two rows' independent loads and dots in flight
-   * (decode matvecs of the smollm2 / qwen2.5 / llama3.2 shapes 1.1-1.5x faster on lavapipe, weights out of cache).
-   * Not Q6_K, whose six-bit decode already fills the registers: one row (two rows were 1.15x slower, and
-   * since Q6_K reads its unaligned words once, shaders/matmul_q8.wgsl words8_at_even, they gain nothing).
+   * (decode matvecs of the smollm2 / qwen2.5 / llama3.2 shapes 1.1-1.5x faster on lavapipe, weights out of cache;
+   * Q6_K 1.05-1.15x, its rows decoded half a super-block at a time).
    * `subgroupLanes`: as MatmulKernel's.
    */
   constructor(
