@@ -95,8 +95,8 @@ fn q6_half(row: u32, u: u32) -> array<WBlock, 4> {
                           q6_block(l0, l1, h0, h1, 2u, sb, s.d), q6_block(l2, l3, h0, h1, 3u, sb, s.d));
 }
 
-// Q6_K (repacked rows): block blk of the row at byte `row` alone, from four aligned 16-byte words (prefill,
-// whose x reads outnumber the weights' and are shared by the invocation's rows).
+// Q6_K (repacked rows): block blk of the row at byte `row` alone, from four aligned 16-byte words: prefill,
+// where each x block read serves the invocation's rows, and rows of several lanes (GPUs).
 fn q6_block_at(row: u32, blk: u32) -> WBlock {
   let s = q6k_super(1014u, row, blk / 8u, params.k);
   let h = (blk / 4u) % 2u;
