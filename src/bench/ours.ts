@@ -28,7 +28,8 @@ export interface OurFigures extends RunFigures {
   promptText?: string; // the prompt, when it was text (textPrompt)
   fileBytes: number;
   loadMBPerSecond: number; // file bytes read and uploaded per second (1e6)
-  hostMsPerStep: number; // encode + submit + read back, per decode step
+  hostMsPerStep: number; // on a decode step's path: its inputs written, encoding unless done ahead, submit, read back
+  aheadMsPerStep: number; // encoding the next step's commands while the GPU runs this one (Forward.timing), per step
   weightBytesPerToken: number; // weights one decode step streams (every tensor; of the embedding only a row, when not tied)
   effectiveGBPerSecond: number; // weightBytesPerToken * decode tokens/s / 1e9
   gpuPeakBytes: number; // most bytes of GPU buffers alive at once
@@ -122,7 +123,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
           if (times.length === 1) timing = engine.forwardTiming(); // decode steps start here
         }
         const end = engine.forwardTiming();
-        return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs };
+        return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs, aheadMs: end.aheadMs - timing.aheadMs };
       };
       await run(randomPrompt(Math.min(o.promptTokens, 16), hp.nVocab, 2)); // warm-up: pipelines, buffers
       const text = o.text ? textPrompt(tokenizer, o.promptTokens) : undefined;
@@ -143,6 +144,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         decodeTokensPerSecond,
         decodeTokens: r.times.length,
         hostMsPerStep: r.hostMs / Math.max(1, r.steps),
+        aheadMsPerStep: r.aheadMs / Math.max(1, r.steps),
         weightBytesPerToken,
         effectiveGBPerSecond: (weightBytesPerToken * decodeTokensPerSecond) / 1e9,
         gpuPeakBytes: counter.peak(),

@@ -204,8 +204,8 @@ export class Engine {
     return this.sched.stats();
   }
 
-  /** Forward runs so far and their host-side milliseconds (encode, submit, read back): benchmarks. */
-  forwardTiming(): { runs: number; hostMs: number } {
+  /** Forward runs so far, their host milliseconds and those encoding ahead (Forward.timing): benchmarks, tests. */
+  forwardTiming(): Forward['timing'] {
     return { ...this.fwd.timing };
   }
 

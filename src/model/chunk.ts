@@ -23,7 +23,7 @@ export interface TokenMasks {
 /** How the forward runs on its adapter. */
 export interface ForwardOptions {
   cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row
-  sleepBeforeRead?: boolean; // see Forward.waitFor
+  sleepBeforeRead?: boolean; // see OutBuffers.mapRead
   int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 / Q4_K matmuls quantize x to 8 bits and take integer dots
   subgroupLanes?: number; // GpuInfo.subgroupLanes: matmuls sum a row's lanes by subgroup shuffles
   checkPlans?: boolean; // encode every run afresh and throw where it differs from the plan it would replay (tests)

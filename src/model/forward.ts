@@ -18,7 +18,8 @@
  * and with int8Dot the producer of a Q8_0 / Q4_0 / Q4_K matmul's input (rms_norm, swiglu, the split attention's
  * merge) also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts
  * could fuse the matrices; one rope dispatch turns q and k. A llama layer is 11 dispatches. A run whose chunk
- * has an earlier one's key (decode steps) replays that run's dispatches and Params (model/plans.ts).
+ * has an earlier one's key (decode steps) replays that run's dispatches and Params (model/plans.ts), and after
+ * each submit the next run's commands are replayed ahead, while the GPU works.
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
@@ -41,8 +42,9 @@ import { Uniforms, readBuffer, storageBuffer, type Binding, type Recorder } from
 import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
-import { Plans, planKey, replay, samePlan } from './plans.ts';
+import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, type Plan } from './plans.ts';
 import { OutBuffers } from './out_buffers.ts';
+import { ChunkInputs } from './chunk_inputs.ts';
 
 export type { Chunk, ForwardOptions, ForwardResult, TokenMasks } from './chunk.ts';
 
@@ -70,7 +72,8 @@ export class Forward {
   private readonly tokenMask: TokenMaskKernel;
   private readonly uniforms: Uniforms;
   private readonly plans = new Plans(); // runs as encoded, replayed for chunks with the same key (model/plans.ts)
-  private readonly buf: Record<'ids' | 'pos' | 'seqRow' | 'table' | 'x' | 'h' | 'qkv' | 'att' | 'gu' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
+  private readonly inputs: ChunkInputs; // ids, positions, page tables: one write per run
+  private readonly buf: Record<'x' | 'h' | 'qkv' | 'att' | 'gu' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
   private readonly qkv: Record<'q' | 'k' | 'v', GPUBufferBinding>; // regions of buf.qkv
   private readonly gu: Record<'g' | 'u', GPUBufferBinding>; // regions of buf.gu
   private readonly outs: OutBuffers; // logits, topk's inputs and results, the read-back copy: grown on demand
@@ -104,7 +107,7 @@ export class Forward {
     this.softcap = new SoftcapKernel(device);
     this.tokenMask = new TokenMaskKernel(device);
     this.uniforms = new Uniforms(device);
-    this.outs = new OutBuffers(device, hp.nVocab, () => this.plans.clear()); // a plan may bind a buffer it replaces
+    this.outs = new OutBuffers(device, hp.nVocab, () => this.plans.clear(), !!opts.sleepBeforeRead); // a plan may bind a buffer it replaces
     const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
     const c = chunkTokens;
     // q, k, v: [c][nHead * hd], [c][nHeadKv * hd] x 2, regions of one buffer (256-byte aligned, for bindings),
@@ -117,11 +120,8 @@ export class Forward {
     const splits = SplitAttentionKernel.splitsFor(maxPages * kv.shape.pageSize);
     const perToken = nHead * splits * (hd + 2) * 4;
     this.splitTokens = this.splitAttention.supports(nHead, nHeadKv, hd) ? Math.max(1, Math.min(c, Math.floor((32 << 20) / perToken))) : 0;
+    this.inputs = new ChunkInputs(device, c, maxPages);
     this.buf = {
-      ids: f32(c, 'ids'),
-      pos: f32(c, 'pos'),
-      seqRow: f32(c, 'seqRow'),
-      table: f32(c * maxPages, 'pageTable'),
       x: f32(c * e, 'x'),
       h: f32(c * Math.max(e, nHead * hd), 'h'),
       qkv: this.storage(qkvAt.bytes, 'qkv'),
@@ -151,7 +151,7 @@ export class Forward {
 
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
   get scratchBytes(): number {
-    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + this.outs.bytes + 256 * 1024;
+    return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + this.inputs.bytes + this.outs.bytes + 256 * 1024;
   }
 
   private storage(bytes: number, label: string): GPUBuffer {
@@ -221,73 +221,68 @@ export class Forward {
     else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m));
   }
 
-  private readonly waits = new Map<number, number>(); // ms from submit to results of the last run, by tokens
-
   /**
-   * Maps the read-back buffer once the step is done. With sleepBeforeRead (a software adapter under Dawn in
-   * Node, which waits by polling on this thread) it first sleeps 85% of the last run of as many tokens took:
-   * the polling would take a core from the CPU that runs the shaders. The estimate corrects itself: a run
-   * that ends before the sleep does measures as the sleep, so the next sleep is 15% shorter.
+   * For benchmarks: runs; host milliseconds on a run's path (writing its inputs, encoding unless it was
+   * encoded ahead, submit, reading back; not the wait for the GPU); runs that took commands encoded ahead;
+   * and the milliseconds spent encoding ahead (while the GPU ran the run before).
    */
-  private async waitFor(staging: GPUBuffer, bytes: number, m: number, submitted: number): Promise<void> {
-    const last = this.opts.sleepBeforeRead ? this.waits.get(m) : undefined;
-    if (last) await new Promise((r) => setTimeout(r, last * 0.85));
-    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
-    if (this.opts.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
-  }
+  readonly timing = { runs: 0, hostMs: 0, aheadRuns: 0, aheadMs: 0 };
 
-  /** Runs and host milliseconds (encode + submit + reading back, not the wait for the GPU), for benchmarks. */
-  readonly timing = { runs: 0, hostMs: 0 };
+  /** The next run's command buffer, encoded while the GPU ran the last one (a replay of its plan). */
+  private ahead?: Ahead;
+  private flushed?: Plan; // the plan whose Params the uniform buffers hold
 
   /** Runs one chunk and returns the logits of chunk.logitRows (or their top k). */
   async run(c: Chunk): Promise<ForwardResult> {
     const t0 = performance.now();
     const m = c.ids.length;
     if (m < 1 || m > this.chunkTokens) throw new Error(`chunk of ${m} tokens (1..${this.chunkTokens})`);
-    const q = this.device.queue;
-    const B = this.buf;
-    q.writeBuffer(B.ids, 0, c.ids);
-    q.writeBuffer(B.pos, 0, c.pos);
-    q.writeBuffer(B.seqRow, 0, c.seqRow);
-    const table = new Uint32Array(c.tables.length * this.maxPages);
-    c.tables.forEach((row, r) => table.set(row, r * this.maxPages));
-    q.writeBuffer(B.table, 0, table);
-    const read = this.outs.prepare(c);
-    const rec: Recorder = { encoder: this.device.createCommandEncoder({ label: 'forward' }), uniforms: this.uniforms };
-    this.kv.encodeCopies(rec.encoder, c.copies);
-    rec.pass = rec.encoder.beginComputePass({ label: 'forward' }); // every dispatch of the step in one pass
+    this.inputs.write(c);
+    const read = this.outs.prepare(c); // before the plan lookup: a buffer it grows drops the plans
+    const staging = read && this.outs.readBack;
     const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
     const key = planKey(c, splits);
-    const plan = this.plans.get(key);
+    let plan = this.plans.get(key);
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    let cb: GPUCommandBuffer;
     if (plan && !this.opts.checkPlans) {
-      this.uniforms.load(plan.params);
-      replay(rec.pass, plan);
+      const fits = ahead && aheadFits(ahead, plan, staging, c);
+      if (fits) this.timing.aheadRuns++;
+      cb = fits ? ahead.cb : runCommands(this.device, this.kv, c.copies, read, staging, (pass) => replay(pass, plan!));
     } else {
-      this.uniforms.reset();
-      rec.dispatches = [];
-      this.encode(rec, c, splits);
-      const fresh = { dispatches: rec.dispatches, params: this.uniforms.snapshot() };
-      const differs = plan && samePlan(plan, fresh);
-      if (differs) throw new Error(`forward: the plan for chunk key ${key} differs from the run encoded afresh: ${differs}`);
-      this.plans.set(key, fresh);
+      cb = runCommands(this.device, this.kv, c.copies, read, staging, (pass, encoder) => {
+        this.uniforms.reset();
+        const rec: Recorder = { encoder, pass, uniforms: this.uniforms, dispatches: [] };
+        this.encode(rec, c, splits);
+        const fresh = { dispatches: rec.dispatches!, params: this.uniforms.snapshot() };
+        const differs = plan && samePlan(plan, fresh);
+        if (differs) throw new Error(`forward: the plan for chunk key ${key} differs from the run encoded afresh: ${differs}`);
+        this.plans.set(key, (plan = fresh));
+      });
     }
     this.lastRows = c.logitRows.length;
-    rec.pass.end();
-    rec.pass = undefined;
-    const staging = read && this.outs.readBack;
-    if (read && staging) rec.encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
-    this.uniforms.flush();
-    q.submit([rec.encoder.finish()]);
+    if (this.flushed !== plan) {
+      this.uniforms.load(plan!.params);
+      this.uniforms.flush();
+      this.flushed = plan;
+    }
+    this.device.queue.submit([cb]);
     const submitted = performance.now();
     this.timing.runs++;
-    this.timing.hostMs += performance.now() - t0;
+    this.timing.hostMs += submitted - t0;
+    if (!this.opts.checkPlans) {
+      // the next run is most likely the same key (decode steps): its command buffer now, while the GPU works
+      this.ahead = { plan: plan!, staging, cb: runCommands(this.device, this.kv, [], read, staging, (pass) => replay(pass, plan!)) };
+      this.timing.aheadMs += performance.now() - submitted;
+    }
     if (!staging || !read) {
-      await q.onSubmittedWorkDone();
+      await this.device.queue.onSubmittedWorkDone();
       return { logits: [], topk: [] };
     }
     let t2 = 0;
     try {
-      await this.waitFor(staging, read.bytes, m, submitted);
+      await this.outs.mapRead(read.bytes, m, submitted);
       t2 = performance.now();
       const words = staging.getMappedRange(0, read.bytes).slice(0);
       const nOut = c.logitRows.length;
@@ -308,9 +303,10 @@ export class Forward {
     const B = this.buf;
     const emb = this.t('token_embd.weight');
     const embScale = this.hp.embedScale ? Math.fround(Math.sqrt(e)) : 1; // as llama.cpp: sqrtf(n_embd)
-    for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: B.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
-    const rope = { pos: B.pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
-    const paged = { pageTable: B.table, seqRow: B.seqRow, pos: B.pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages, kvF32: this.kv.shape.f32 };
+    for (const p of emb.parts) this.embedding.encode(rec, { type: emb.type, w: p.buf, ids: this.inputs.ids, y: B.x, m, n: e, rowLo: p.rowLo, rows: p.rows, scale: embScale });
+    const { pos, table, seqRow } = this.inputs;
+    const rope = { pos, m, hd, nRot: this.hp.nRot, mscale: this.hp.ropeAttnFactor, style: this.hp.rope, freqFactors: this.ropeFactors };
+    const paged = { pageTable: table, seqRow, pos, m, pageSize: this.kv.shape.pageSize, maxPages: this.maxPages, kvF32: this.kv.shape.f32 };
     let add: GPUBuffer | undefined; // the last block's output, added into x by the next norm
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
@@ -393,7 +389,9 @@ export class Forward {
 
   destroy(): void {
     for (const b of Object.values(this.buf)) b.destroy();
+    this.inputs.destroy();
     this.outs.destroy();
+    this.ahead = undefined;
     this.topk.destroy();
     this.uniforms.destroy();
   }

@@ -25,6 +25,7 @@ export class OutBuffers {
     private readonly device: GPUDevice,
     private readonly nVocab: number,
     private readonly onReplace: () => void,
+    private readonly sleepBeforeRead = false, // see mapRead
   ) {}
 
   /** GPU bytes of the storage buffers (the MAP_READ copy is host-visible staging, not counted). */
@@ -57,6 +58,22 @@ export class OutBuffers {
       this.readBack = this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
     }
     return read;
+  }
+
+  private readonly waits = new Map<number, number>(); // ms from submit to results of the last run, by tokens
+
+  /**
+   * Maps the first `bytes` of readBack once the run of `m` tokens submitted at `submitted` (performance.now())
+   * is done. With sleepBeforeRead (a software adapter under Dawn in Node, which waits by polling on this
+   * thread) it first sleeps until 85% of the time the last run of as many tokens took: the polling would take
+   * a core from the CPU that runs the shaders. The estimate corrects itself: a run that ends before the sleep
+   * does measures as the sleep, so the next sleep is 15% shorter.
+   */
+  async mapRead(bytes: number, m: number, submitted: number): Promise<void> {
+    const last = this.sleepBeforeRead ? this.waits.get(m) : undefined;
+    if (last) await new Promise((r) => setTimeout(r, last * 0.85 - (performance.now() - submitted)));
+    await this.readBack!.mapAsync(GPUMapMode.READ, 0, bytes);
+    if (this.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
   }
 
   destroy(): void {

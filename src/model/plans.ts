@@ -3,7 +3,10 @@
  * buffers and the same Params; only the buffers' contents change (token ids, positions, page tables, topk
  * adjustments). A plan is one run's dispatches as encoded (pipeline, bind group, workgroup counts) and the
  * bytes of its Params; a later chunk with the same key replays it: three calls per dispatch and one write of
- * the Params, instead of every kernel wrapper's work again (the host time of a step, issue 10).
+ * the Params (none when the run before had the same plan), instead of every kernel wrapper's work again (the
+ * host time of a step, issue 10). And since the next chunk most likely has the same key, the forward replays
+ * the plan into the next run's command buffer right after it submits a run, while the GPU works (Ahead): the
+ * next run then only writes its inputs and submits.
  *
  * The key holds everything of a chunk that the dispatches or their Params depend on (planKey); the forward
  * forgets its plans whenever it replaces a buffer they bind. A forward with checkPlans encodes every run
@@ -11,7 +14,9 @@
  */
 import type { EncodedDispatch } from '../kernels/runtime.ts';
 import { topkAdjSlots } from '../kernels/topk.ts';
+import type { KvPool } from '../kv/pool.ts';
 import type { Chunk } from './chunk.ts';
+import type { ReadBack } from './out_buffers.ts';
 
 export interface Plan {
   dispatches: EncodedDispatch[];
@@ -68,6 +73,44 @@ export function replay(pass: GPUComputePassEncoder, plan: Plan): void {
     pass.setBindGroup(0, d.bind);
     pass.dispatchWorkgroups(...d.groups);
   }
+}
+
+/**
+ * A run's command buffer encoded ahead, while the GPU ran the run before: a replay of that run's plan, with no
+ * KV page copies, and the copy of what it reads back into `staging`. A chunk may take it when its key has
+ * the same plan (so the same dispatches, Params and read-back), it has no page copies, and the read-back
+ * buffer is the same one.
+ */
+export interface Ahead {
+  plan: Plan;
+  staging?: GPUBuffer;
+  cb: GPUCommandBuffer;
+}
+
+/** Whether a chunk whose key has `plan` and whose run reads back into `staging` can run `ahead`'s commands. */
+export function aheadFits(ahead: Ahead, plan: Plan, staging: GPUBuffer | undefined, c: Chunk): boolean {
+  return ahead.plan === plan && ahead.staging === staging && c.copies.length === 0;
+}
+
+/**
+ * A run's command buffer: the KV page copies, then one compute pass (every dispatch of the run, encoded by
+ * `fill`), then the copy of what it reads back into the MAP_READ staging buffer.
+ */
+export function runCommands(
+  device: GPUDevice,
+  kv: KvPool,
+  copies: Chunk['copies'],
+  read: ReadBack | undefined,
+  staging: GPUBuffer | undefined,
+  fill: (pass: GPUComputePassEncoder, encoder: GPUCommandEncoder) => void,
+): GPUCommandBuffer {
+  const encoder = device.createCommandEncoder({ label: 'forward' });
+  kv.encodeCopies(encoder, copies);
+  const pass = encoder.beginComputePass({ label: 'forward' });
+  fill(pass, encoder);
+  pass.end();
+  if (read && staging) encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
+  return encoder.finish();
 }
 
 /** Where two plans differ, or undefined when a replay of one encodes the other. */
