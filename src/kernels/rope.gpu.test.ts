@@ -1,13 +1,12 @@
 import { kernelSuite } from './suite.ts';
-import ROPE_WGSL from '../../shaders/rope.wgsl?raw';
 import { checkRope, ropeCases, type RopeCase } from './rope.check.ts';
-import { ropeTurnTable } from './rope.ts';
+import { ROPE_CODE, ropeTurnTable } from './rope.ts';
 import { expect, test } from 'vitest';
 
 const fixed = ropeCases(7, 0).filter((c) => c.m < 1000); // the spill case is slow on a CPU driver
 const where = (f: (c: RopeCase) => boolean) => fixed.filter(f);
 kernelSuite('rope', {
-  code: ROPE_WGSL,
+  code: ROPE_CODE,
   cases: ropeCases(7),
   seed: 7,
   check: checkRope,
@@ -19,8 +18,6 @@ kernelSuite('rope', {
     ['factor exponent off by one', where((c) => c.factors), '150 - i32(', '149 - i32('],
     ['halves paired across the whole head when partial', where((c) => c.style === 'halves' && (c.nRot ?? c.hd) < c.hd), 'let half = params.n_rot / 2u;', 'let half = params.hd / 2u;'],
     ['attn factor ignored', where((c) => c.mscale !== undefined), 'let s = sc.x * params.mscale;', 'let s = sc.x;'],
-    ['the second tensor\'s heads strided as the first\'s', where((c) => !!c.second), 'rotate(params.x2 + (t * params.heads2 + h) * params.hd', 'rotate(params.x2 + (t * params.heads + h) * params.hd'],
-    ['the second tensor read from the first\'s start', where((c) => !!c.second), 'rotate(params.x2 + (t', 'rotate(0u + (t'],
     ['quarter turns mapped wrongly', fixed, 'case 1u: { return vec2<f32>(c, -s); }', 'case 1u: { return vec2<f32>(-c, s); }'],
   ],
 });

@@ -17,9 +17,10 @@
  * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
  * and with int8Dot the producer of a Q8_0 / Q4_0 / Q4_K matmul's input (rms_norm, swiglu, the split attention's
  * merge) also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts
- * could fuse the matrices; one rope dispatch turns q and k. A llama layer is 11 dispatches. A run whose chunk
- * has an earlier one's key (decode steps) replays that run's dispatches and Params (model/plans.ts), and after
- * each submit the next run's commands are replayed ahead, while the GPU works.
+ * could fuse the matrices; rope of q and k and the K/V page writes are one dispatch (rope_kv) unless q and k
+ * were normed into buffers of their own. A llama layer is 10 dispatches. A run whose chunk has an earlier
+ * one's key (decode steps) replays that run's dispatches and Params (model/plans.ts), and after each submit
+ * the next run's commands are replayed ahead, while the GPU works.
  */
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
@@ -34,11 +35,12 @@ import { MatmulQ8Kernel, Q8_DOT_TYPES } from '../kernels/matmul_q8.ts';
 import { QuantizeQ8Kernel, q8Bytes } from '../kernels/quantize_q8.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
 import { RopeKernel } from '../kernels/rope.ts';
+import { RopeKvKernel } from '../kernels/rope_kv.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, readTopk, topkAdjSlots } from '../kernels/topk.ts';
-import { Uniforms, readBuffer, storageBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
+import { Uniforms, storageBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
 import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
@@ -61,6 +63,7 @@ export class Forward {
   private readonly rmsNorm: RmsNormKernel;
   private readonly embedding: EmbeddingKernel;
   private readonly rope: RopeKernel;
+  private readonly ropeKv: RopeKvKernel;
   private readonly swiglu: SwigluKernel;
   private readonly add: AddKernel;
   private readonly kvWrite: KvWriteKernel;
@@ -98,6 +101,7 @@ export class Forward {
     this.rmsNorm = new RmsNormKernel(device, undefined, { cpuAdapter });
     this.embedding = new EmbeddingKernel(device);
     this.rope = new RopeKernel(device);
+    this.ropeKv = new RopeKvKernel(device);
     this.swiglu = new SwigluKernel(device);
     this.add = new AddKernel(device);
     this.kvWrite = new KvWriteKernel(device);
@@ -221,11 +225,8 @@ export class Forward {
     else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m));
   }
 
-  /**
-   * For benchmarks: runs; host milliseconds on a run's path (writing its inputs, encoding unless it was
-   * encoded ahead, submit, reading back; not the wait for the GPU); runs that took commands encoded ahead;
-   * and the milliseconds spent encoding ahead (while the GPU ran the run before).
-   */
+  /** For benchmarks: runs; host ms on their path (inputs, encoding unless done ahead, submit, read back); runs
+   *  on commands encoded ahead; ms encoding ahead (while the GPU ran the run before). */
   readonly timing = { runs: 0, hostMs: 0, aheadRuns: 0, aheadMs: 0 };
 
   /** The next run's command buffer, encoded while the GPU ran the last one (a replay of its plan). */
@@ -326,10 +327,14 @@ export class Forward {
         [qb, kb] = [B.att, B.h];
       }
       const { base, scale } = layerRope(this.hp, l);
-      const qk = { buffer: B.qkv, offset: 0, size: K.offset! + K.size! }; // q at 0, then k: one dispatch for both
-      if (qb === Q) this.rope.encode(rec, { ...rope, base, scale, x: qk, heads: nHead, second: { heads: nHeadKv, at: K.offset! / 4 } });
-      else for (const [x, heads] of [[qb, nHead], [kb, nHeadKv]] as const) this.rope.encode(rec, { ...rope, base, scale, x, heads });
-      this.kvWrite.encode(rec, { ...paged, k: kb, v: V, kCache: this.kv.k[l], vCache: this.kv.v[l], width: nHeadKv * hd });
+      const caches = { kCache: this.kv.k[l], vCache: this.kv.v[l] };
+      if (qb === Q) {
+        // q, k and v are regions of one buffer: q and k turned and k, v written to the cache in one dispatch
+        this.ropeKv.encode(rec, { ...rope, ...paged, ...caches, base, scale, x: B.qkv, kAt: K.offset! / 4, vAt: V.offset! / 4, heads: nHead, kvHeads: nHeadKv });
+      } else {
+        for (const [x, heads] of [[qb, nHead], [kb, nHeadKv]] as const) this.rope.encode(rec, { ...rope, base, scale, x, heads });
+        this.kvWrite.encode(rec, { ...paged, ...caches, k: kb, v: V, width: nHeadKv * hd });
+      }
       const attOut = qb === B.att ? Q : B.att; // attention may not write over its own q
       const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
       const att = { nHead, nKvHead: nHeadKv, hd, scale: this.hp.attnScale, softcap: this.hp.attnSoftcap, window };
@@ -380,11 +385,8 @@ export class Forward {
   }
 
   /** Reads back the logits the last run computed (after topk's masks and adjustments when it ran): [rows][V]. */
-  async lastLogits(): Promise<Float32Array[]> {
-    const { nVocab } = this.hp;
-    if (!this.outs.logits || !this.lastRows) return [];
-    const all = new Float32Array(await readBuffer(this.device, this.outs.logits, this.lastRows * nVocab * 4));
-    return Array.from({ length: this.lastRows }, (_, i) => all.subarray(i * nVocab, (i + 1) * nVocab));
+  lastLogits(): Promise<Float32Array[]> {
+    return this.outs.readLogits(this.lastRows);
   }
 
   destroy(): void {
@@ -393,6 +395,8 @@ export class Forward {
     this.outs.destroy();
     this.ahead = undefined;
     this.topk.destroy();
+    this.rope.destroy();
+    this.ropeKv.destroy();
     this.uniforms.destroy();
   }
 }

@@ -5,7 +5,7 @@
  * the old one (bind groups, step plans) is told through onReplace.
  */
 import { packTopkAdj, topkAdjSlots, topkOutWords } from '../kernels/topk.ts';
-import { storageBuffer } from '../kernels/runtime.ts';
+import { readBuffer, storageBuffer } from '../kernels/runtime.ts';
 import type { Chunk } from './chunk.ts';
 
 /** What a run copies back: the first `bytes` of src. */
@@ -74,6 +74,14 @@ export class OutBuffers {
     if (last) await new Promise((r) => setTimeout(r, last * 0.85 - (performance.now() - submitted)));
     await this.readBack!.mapAsync(GPUMapMode.READ, 0, bytes);
     if (this.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
+  }
+
+  /** The first `rows` rows of the logits buffer: [rows][V]. */
+  async readLogits(rows: number): Promise<Float32Array[]> {
+    const V = this.nVocab;
+    if (!this.logits || !rows) return [];
+    const all = new Float32Array(await readBuffer(this.device, this.logits, rows * V * 4));
+    return Array.from({ length: rows }, (_, i) => all.subarray(i * V, (i + 1) * V));
   }
 
   destroy(): void {

@@ -1,0 +1,19 @@
+/** CPU twin of shaders/rope_kv.wgsl: rope.cpu.ts on q and on k, then kv_write.cpu.ts with the rotated k. */
+import type { RopeOptions } from '../reference/cpu_ops.ts';
+import { kvWriteCpu, type PagedTokens } from './kv_write.cpu.ts';
+import { ropeCpu } from './rope.cpu.ts';
+
+/** q rotated ([m][heads][hd]) and copies of the caches with the rotated k and v written at their slots. */
+export function ropeKvCpu(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  kCache: Float32Array,
+  vCache: Float32Array,
+  g: PagedTokens,
+  s: { m: number; heads: number; kvHeads: number; hd: number; f32?: boolean },
+  o: RopeOptions,
+): { q: Float32Array; kCache: Float32Array; vCache: Float32Array } {
+  const kr = ropeCpu(k, g.pos, s.m, s.kvHeads, s.hd, o);
+  return { q: ropeCpu(q, g.pos, s.m, s.heads, s.hd, o), ...kvWriteCpu(kr, v, kCache, vCache, g, s.m, s.kvHeads * s.hd, s.f32) };
+}
