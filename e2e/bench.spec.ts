@@ -21,6 +21,9 @@ test('tabserve bench --browser measures tabserve in a Worker and wllama in the s
   expect(b.ours.decodeTokens).toBe(5);
   expect(b.ours.decodeTokensPerSecond).toBeGreaterThan(0);
   expect(b.ours.loadMBPerSecond).toBeGreaterThan(0);
+  // decode steps in the Worker: the median's host time on the step's path, and the next step encoded ahead
+  expect(b.ours.hostMsMedian).toBeGreaterThan(0);
+  expect(b.ours.aheadMsPerStep).toBeGreaterThan(0);
   expect(b.peers.map((p) => p.name.split(' ')[1])).toEqual(['wasm', expect.stringMatching(/^(webgpu|wasm)$/)]);
   // wllama on its CPU backend runs here; it checked that llama.cpp's tokenizer made the same number of tokens
   const cpu = b.peers[0].figures!;

@@ -29,6 +29,7 @@ export interface OurFigures extends RunFigures {
   fileBytes: number;
   loadMBPerSecond: number; // file bytes read and uploaded per second (1e6)
   hostMsPerStep: number; // on a decode step's path: its inputs written, encoding unless done ahead, submit, read back
+  hostMsMedian: number; // the median step's: without the rare long pauses (garbage collection) the mean has
   aheadMsPerStep: number; // encoding the next step's commands while the GPU runs this one (Forward.timing), per step
   weightBytesPerToken: number; // weights one decode step streams (every tensor; of the embedding only a row, when not tied)
   effectiveGBPerSecond: number; // weightBytesPerToken * decode tokens/s / 1e9
@@ -115,15 +116,21 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const params = samplingParams({ temperature: 0, max_tokens: o.maxTokens, ignore_eos: true });
       const run = async (prompt: number[]) => {
         const times: number[] = [];
+        const stepMs: number[] = []; // host ms of each decode step (one run between tokens)
         let timing = engine.forwardTiming();
+        let last = timing;
         const start = performance.now();
         for await (const ev of generate(engine, { prompt, params, tokenizer })) {
           if (ev.kind !== 'token') continue;
           times.push(performance.now());
-          if (times.length === 1) timing = engine.forwardTiming(); // decode steps start here
+          const now = engine.forwardTiming();
+          if (times.length === 1) timing = now; // decode steps start here
+          else if (now.runs === last.runs + 1) stepMs.push(now.hostMs - last.hostMs);
+          last = now;
         }
         const end = engine.forwardTiming();
-        return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs, aheadMs: end.aheadMs - timing.aheadMs };
+        const hostMsMedian = stepMs.sort((a, b) => a - b)[stepMs.length >> 1] ?? NaN;
+        return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs, hostMsMedian, aheadMs: end.aheadMs - timing.aheadMs };
       };
       await run(randomPrompt(Math.min(o.promptTokens, 16), hp.nVocab, 2)); // warm-up: pipelines, buffers
       const text = o.text ? textPrompt(tokenizer, o.promptTokens) : undefined;
@@ -144,6 +151,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         decodeTokensPerSecond,
         decodeTokens: r.times.length,
         hostMsPerStep: r.hostMs / Math.max(1, r.steps),
+        hostMsMedian: r.hostMsMedian,
         aheadMsPerStep: r.aheadMs / Math.max(1, r.steps),
         weightBytesPerToken,
         effectiveGBPerSecond: (weightBytesPerToken * decodeTokensPerSecond) / 1e9,

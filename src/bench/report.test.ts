@@ -4,7 +4,7 @@ import { SHAPES, unsupported } from './shapes.ts';
 
 const ours = {
   nVocab: 49152, promptTokens: 512, fileBytes: 150 * 1048576, loadSeconds: 1.5, loadMBPerSecond: 104.9, ttftMs: 2000, prefillTokensPerSecond: 256,
-  decodeTokensPerSecond: 10, decodeTokens: 128, hostMsPerStep: 0.8, aheadMsPerStep: 0.6, weightBytesPerToken: 144e6, effectiveGBPerSecond: 1.44,
+  decodeTokensPerSecond: 10, decodeTokens: 128, hostMsPerStep: 0.8, hostMsMedian: 0.7, aheadMsPerStep: 0.6, weightBytesPerToken: 144e6, effectiveGBPerSecond: 1.44,
   gpuPeakBytes: 200 * 1048576, weightBytes: 140 * 1048576, kvBytes: 20 * 1048576,
 };
 const report = (over: Partial<BenchReport> = {}): BenchReport => ({
@@ -17,7 +17,7 @@ describe('bench report', () => {
     const peer = { backend: 'cpu (2 threads)', loadSeconds: 1, ttftMs: 1000, prefillTokensPerSecond: 512, decodeTokensPerSecond: 20, decodeTokens: 128 };
     const md = markdownReport(report({ models: [{ model: 'smollm2-135m q8_0', ours, peer }] }));
     const row = md.split('\n').find((l) => l.startsWith('| smollm2-135m q8_0 | 150 |'))!;
-    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'smollm2-135m q8_0', '150', '105', '2000', '256.0', '10.00', '0.80', '0.60', '1.44', '50', '200 (140 + 20)', '']);
+    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'smollm2-135m q8_0', '150', '105', '2000', '256.0', '10.00', '0.80', '0.70', '0.60', '1.44', '50', '200 (140 + 20)', '']);
     const peerRow = md.split('\n').find((l) => l.includes('cpu (2 threads)'))!;
     expect(peerRow).toContain('| 0.50 | 0.50 |'); // 256 / 512 and 10 / 20
     expect(md).toContain('- date: 2026-12-03T07:00:00.000Z');

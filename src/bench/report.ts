@@ -47,7 +47,7 @@ export function markdownReport(r: BenchReport): string {
     `- ${r.promptTokens}-token random prompt, then ${r.maxTokens} greedy tokens (EOS ignored); random weights`,
     '',
     ...table(
-      ['model', 'file MiB', 'load MB/s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'host ms/step', 'ahead ms/step', 'weights GB/s', '% of read bw', 'GPU MiB (weights + KV)'],
+      ['model', 'file MiB', 'load MB/s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'host ms/step', 'median', 'ahead ms/step', 'weights GB/s', '% of read bw', 'GPU MiB (weights + KV)'],
       r.models.map(({ model, ours: o }) => [
         model,
         MiB(o.fileBytes),
@@ -56,6 +56,7 @@ export function markdownReport(r: BenchReport): string {
         f(o.prefillTokensPerSecond),
         f(o.decodeTokensPerSecond, 2),
         f(o.hostMsPerStep, 2),
+        f(o.hostMsMedian, 2),
         f(o.aheadMsPerStep, 2),
         f(o.effectiveGBPerSecond, 2),
         f((100 * o.effectiveGBPerSecond) / r.bandwidth.gbPerSecond, 0),
