@@ -225,8 +225,8 @@ export class Forward {
     else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m));
   }
 
-  /** For benchmarks: runs; host ms on their path (inputs, encoding unless done ahead, submit, read back); runs
-   *  on commands encoded ahead; ms encoding ahead (while the GPU ran the run before). */
+  // For benchmarks: runs; host ms on their path (inputs, encoding unless done ahead, submit, read back); runs
+  // on commands encoded ahead; ms encoding ahead (while the GPU ran the run before).
   readonly timing = { runs: 0, hostMs: 0, aheadRuns: 0, aheadMs: 0 };
 
   /** The next run's command buffer, encoded while the GPU ran the last one (a replay of its plan). */
