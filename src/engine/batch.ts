@@ -22,8 +22,9 @@ export type SeqId = number;
 export type Want =
   | { kind: 'last' } // the logits after the last token [V]
   | { kind: 'all' } // the logits after every token (tests)
-  // top k after adjustments (row 0) and, with `allowed`, a grammar's token mask: [ceil(tokens / 32)] bitset
-  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array };
+  // top k after adjustments (row 0) and, with `allowed`, a grammar's token mask: [ceil(tokens / 32)] bitset;
+  // `ahead`: the caller will most likely feed the top-1 token next, with the same want (engine/steps_ahead.ts)
+  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: boolean };
 
 export interface WorkItem {
   seq: SeqId;

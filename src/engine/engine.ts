@@ -271,8 +271,10 @@ export class Engine {
    * (penalties, biases, bans; row 0) and the grammar mask `allowed` ([ceil(V / 32)] bitset, 1 = allowed), with
    * log-sum-exp at temperature 1 and 1/invTemp: O(k) read back.
    * The adjusted logits stay on the GPU: `lastLogits()` reads them when the whole row is needed.
+   * `ahead` (with k = 1 and no mask): the caller will most likely feed the top-1 token next with the same
+   * k, temperature and adjustments; that step is then submitted before this one is read (engine/steps_ahead.ts).
    */
-  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array }): Promise<TopkRow> {
+  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: boolean }): Promise<TopkRow> {
     const out = await this.submit(seq, ids, { kind: 'topk', ...topk });
     return out.topk[0];
   }

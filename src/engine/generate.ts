@@ -8,7 +8,9 @@
  *     { kind: 'done', finishReason, promptTokens, completionTokens }
  * Sampling follows src/sampling/sample.ts (order of the controls documented there). Where the result is the
  * same, a step reads back only the top k logits from the GPU (Engine.step): greedy requests and requests with
- * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it.
+ * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it. Greedy
+ * steps without a grammar or penalties ask for the next step ahead (engine/steps_ahead.ts): the GPU runs it while
+ * this one is read and handed out.
  * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
  * finishReason 'cancelled' at the next step and frees its sequence.
  * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
@@ -114,6 +116,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   const rng = requestRng(p.seed);
   const constraint = o.constraint;
   const k = o.gpuTopk === false ? 0 : gpuTopk(p);
+  const fixedAdjustments = p.repetition_penalty === 1 && p.frequency_penalty === 0 && p.presence_penalty === 0; // none from the history
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
   const stop = new StopMatcher(p.stop);
   let release: () => void;
@@ -148,7 +151,9 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
       let token: number;
       let logprob: number | undefined;
       let topLogprobs: readonly TokenLogprob[] | undefined;
-      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed }) : undefined;
+      // greedy without a grammar: the next step may go ahead on the GPU (its adjustments are these again)
+      const ahead = k === 1 && !constraint && fixedAdjustments && generated.length + 2 <= maxTokens;
+      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed, ahead }) : undefined;
       if (row && row.max > -Infinity) {
         token = pickFromTopk(row, p, u);
       } else {
@@ -181,7 +186,11 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
     // the sequence holds the prompt and the generated tokens fed back (all but the last)
     release();
     constraint?.dispose();
-    if (ended && o.cache) engine.promptCache.keep(seq, [...prompt, ...generated].slice(0, engine.length(seq)));
+    if (ended && o.cache) {
+      const held = engine.length(seq);
+      engine.truncate(seq, held); // drops a step run ahead that nobody will claim (engine/steps_ahead.ts)
+      engine.promptCache.keep(seq, [...prompt, ...generated].slice(0, held));
+    }
     else engine.free(seq);
   }
 }

@@ -10,12 +10,14 @@
  * waiting feed fail with kv-full: it cannot fit even alone.
  *
  * Sequences are KV page tables (kv/pages.ts); a sequence never reads another's pages (forks share pages
- * copy-on-write). GPU work is one forward chunk at a time (they share scratch buffers): `serial`.
+ * copy-on-write). Chunks are planned and submitted one at a time (`serial`); a greedy stream's next decode
+ * step may be submitted before its last one is read (engine/steps_ahead.ts): feeds claim such steps.
  */
 import { KvFullError, type PageCopy } from '../kv/pages.ts';
 import type { KvPool } from '../kv/pool.ts';
-import type { Forward, ForwardResult } from '../model/forward.ts';
+import type { Forward, ForwardResult, Started } from '../model/forward.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
+import { StepsAhead, nextTask, type AheadCandidate } from './steps_ahead.ts';
 import { logitRows, planBatch, tokenMasks, type BatchPlan, type SeqId, type Want, type WorkItem } from './batch.ts';
 import { EngineError } from './errors.ts';
 
@@ -32,6 +34,8 @@ export interface SchedulerStats {
   tokens: number; // tokens fed (recomputed ones included)
   maxSeqs: number; // most sequences in one chunk
   preemptions: number; // sequences that lost their pages to others
+  aheadSteps: number; // decode steps submitted ahead (engine/steps_ahead.ts), in `chunks`
+  aheadDropped: number; // rows of those that nobody claimed
 }
 
 export interface SchedulerHost {
@@ -53,12 +57,16 @@ export class Scheduler {
   private arrivals = 0;
   private pumping = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly counts: SchedulerStats = { chunks: 0, tokens: 0, maxSeqs: 0, preemptions: 0 };
+  private readonly counts = { chunks: 0, tokens: 0, maxSeqs: 0, preemptions: 0 };
+  private readonly ahead: StepsAhead;
 
-  constructor(private readonly h: SchedulerHost) {}
+  constructor(private readonly h: SchedulerHost) {
+    this.ahead = new StepsAhead({ ...h, history: (seq) => this.tokens(seq), busy: () => this.pending.length > 0 });
+  }
 
   stats(): SchedulerStats {
-    return { ...this.counts };
+    const a = this.ahead.stats;
+    return { ...this.counts, chunks: this.counts.chunks + a.steps, tokens: this.counts.tokens + a.rows, aheadSteps: a.steps, aheadDropped: a.dropped };
   }
 
   create(): SeqId {
@@ -68,6 +76,7 @@ export class Scheduler {
   }
 
   fork(seq: SeqId): SeqId {
+    this.ahead.drop(seq);
     const child = this.h.kv.pages.fork(seq);
     this.history.set(child, [...this.tokens(seq)]);
     if (this.evicted.has(seq)) this.evicted.add(child);
@@ -75,6 +84,7 @@ export class Scheduler {
   }
 
   free(seq: SeqId): void {
+    this.ahead.drop(seq);
     this.h.kv.pages.free(seq);
     this.history.delete(seq);
     this.evicted.delete(seq);
@@ -82,6 +92,7 @@ export class Scheduler {
   }
 
   truncate(seq: SeqId, len: number): void {
+    this.ahead.drop(seq);
     const tokens = this.tokens(seq);
     if (!this.evicted.has(seq)) this.h.kv.pages.truncate(seq, len);
     else if (len > tokens.length) throw new Error(`cannot truncate sequence ${seq} of ${tokens.length} tokens to ${len}`);
@@ -101,8 +112,16 @@ export class Scheduler {
     return run;
   }
 
-  /** Queues a feed of `ids` (validated by the caller); resolves once its last token has run. */
+  /**
+   * Queues a feed of `ids` (validated by the caller); resolves once its last token has run. A feed that a
+   * step run ahead already holds takes that step's result.
+   */
   submit(seq: SeqId, ids: readonly number[], want: Want): Promise<ForwardResult> {
+    if (this.ahead.has(seq)) return this.ahead.claim(seq, ids, want).then((r) => r ?? this.enqueue(seq, ids, want));
+    return this.enqueue(seq, ids, want);
+  }
+
+  private enqueue(seq: SeqId, ids: readonly number[], want: Want): Promise<ForwardResult> {
     const arrival = this.arrivals++;
     if (!this.born.has(seq)) this.born.set(seq, arrival);
     return new Promise<ForwardResult>((resolve, reject) => {
@@ -170,6 +189,7 @@ export class Scheduler {
   }
 
   private evict(seq: SeqId): void {
+    this.ahead.drop(seq);
     const p = this.pending.find((x) => x.seq === seq);
     this.h.kv.pages.truncate(seq, 0);
     this.counts.preemptions++;
@@ -219,6 +239,7 @@ export class Scheduler {
     const seqRow: number[] = [];
     const adj: TopkAdj[] = [];
     const masked: { row: number; allowed: Int32Array }[] = [];
+    const aheadRows: AheadCandidate[] = [];
     slices.forEach(({ s, pos0 }, r) => {
       for (let j = s.from; j < s.to; j++) {
         ids.push(s.item.ids[j]);
@@ -228,30 +249,45 @@ export class Scheduler {
       // a final topk slice's adjustments (and mask) move from row 0 to its logit row
       if (s.final && s.item.want.kind === 'topk') {
         const row = rows.indexOf(ids.length - 1);
+        if (StepsAhead.wants(s.item.want)) aheadRows.push({ seq: s.item.seq, row, want: s.item.want });
         for (const a of s.item.want.adj) adj.push({ ...a, row });
         if (s.item.want.allowed) masked.push({ row, allowed: s.item.want.allowed });
       }
     });
+    // final greedy rows whose streams will most likely feed their token next get that step ahead, unless
+    // other feeds wait
+    const waiting = this.pending.some((p) => !slices.some(({ s }) => s.item === p && s.final));
+    const candidates = waiting ? [] : aheadRows;
     const device = this.h.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     let result: ForwardResult = { logits: [], topk: [] };
     let thrown: unknown;
+    let started: Started | undefined;
     try {
-      result = await this.h.fwd.run({
-        ids: Uint32Array.from(ids),
-        pos: Uint32Array.from(pos),
-        seqRow: Uint32Array.from(seqRow),
-        tables: slices.map(({ s }) => pages.table(s.item.seq)),
-        copies,
-        logitRows: rows,
-        topk: kept.readBack.kind === 'topk' && rows.length ? { k: kept.readBack.k, invTemp: kept.readBack.invTemp, adj, masks: tokenMasks(masked, rows.length, this.h.fwd.nVocab) } : undefined,
-      });
+      started = this.h.fwd.start(
+        {
+          ids: Uint32Array.from(ids),
+          pos: Uint32Array.from(pos),
+          seqRow: Uint32Array.from(seqRow),
+          tables: slices.map(({ s }) => pages.table(s.item.seq)),
+          copies,
+          logitRows: rows,
+          topk: kept.readBack.kind === 'topk' && rows.length ? { k: kept.readBack.k, invTemp: kept.readBack.invTemp, adj, masks: tokenMasks(masked, rows.length, this.h.fwd.nVocab) } : undefined,
+        },
+        { ahead: candidates.length === 0 },
+      );
     } catch (e) {
       thrown = e;
     }
-    const oom = await device.popErrorScope();
-    const validation = await device.popErrorScope();
+    const scopes = [device.popErrorScope(), device.popErrorScope()];
+    if (started) this.ahead.note(started, candidates);
+    try {
+      if (started) result = await started.result;
+    } catch (e) {
+      thrown = e;
+    }
+    const [oom, validation] = await Promise.all(scopes);
     if (thrown || oom || validation) {
       let error: unknown = new EngineError('gpu', `forward pass failed: ${thrown ? (thrown as Error).message : (oom ?? validation)!.message}`);
       try {
@@ -260,6 +296,7 @@ export class Scheduler {
         error = e;
       }
       for (const { s, pos0 } of slices) {
+        this.ahead.drop(s.item.seq);
         pages.truncate(s.item.seq, pos0);
         this.settle(s.item as Pending, { error });
       }
@@ -283,20 +320,6 @@ export class Scheduler {
     }
     return true;
   }
-}
-
-/** Resolves after the current task: every microtask queued so far (a resumed stream's next feed) runs first. */
-function nextTask(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => void };
-  if (g.setImmediate) return new Promise((r) => g.setImmediate!(r));
-  return new Promise((r) => {
-    const ch = new MessageChannel(); // not clamped like setTimeout
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      r();
-    };
-    ch.port2.postMessage(null);
-  });
 }
 
 /** The first k entries of a top-k row read back with a larger k (entries are sorted, so these are its top k). */

@@ -20,6 +20,23 @@ export interface TokenMasks {
   bits: Uint32Array;
 }
 
+/**
+ * A decode chunk's ids as the run before chose them, on the GPU: token t's id is the first id of row rows[t]
+ * of `from`, that run's top-k output (topk.wgsl's layout, at k).
+ */
+export interface ChosenIds {
+  from: GPUBuffer;
+  k: number;
+  rows: readonly number[];
+}
+
+/** A submitted run: its result (read back when the GPU is done), and its top-k output buffer and k, if any. */
+export interface Started {
+  result: Promise<ForwardResult>;
+  topkOut?: GPUBuffer;
+  topkK?: number;
+}
+
 /** How the forward runs on its adapter. */
 export interface ForwardOptions {
   cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row

@@ -32,23 +32,24 @@ import { EmbeddingKernel } from '../kernels/embedding.ts';
 import { KvWriteKernel } from '../kernels/kv_write.ts';
 import { MatmulKernel } from '../kernels/matmul.ts';
 import { MatmulQ8Kernel, Q8_DOT_TYPES } from '../kernels/matmul_q8.ts';
-import { QuantizeQ8Kernel, q8Bytes } from '../kernels/quantize_q8.ts';
+import { QuantizeQ8Kernel } from '../kernels/quantize_q8.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
 import { RopeKernel } from '../kernels/rope.ts';
 import { RopeKvKernel } from '../kernels/rope_kv.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
-import { TopkKernel, readTopk, topkAdjSlots } from '../kernels/topk.ts';
-import { Uniforms, storageBuffer, type Binding, type Recorder } from '../kernels/runtime.ts';
+import { TopkKernel, topkAdjSlots } from '../kernels/topk.ts';
+import { Uniforms, type Binding, type Recorder } from '../kernels/runtime.ts';
 import { gateUpName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
-import type { Chunk, ForwardOptions, ForwardResult } from './chunk.ts';
+import type { ChosenIds, Chunk, ForwardOptions, ForwardResult, Started } from './chunk.ts';
 import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, type Plan } from './plans.ts';
 import { OutBuffers } from './out_buffers.ts';
 import { ChunkInputs } from './chunk_inputs.ts';
+import { scratchBuffers, type Scratch } from './scratch.ts';
 
-export type { Chunk, ForwardOptions, ForwardResult, TokenMasks } from './chunk.ts';
+export type { Chunk, ChosenIds, ForwardOptions, ForwardResult, Started, TokenMasks } from './chunk.ts';
 
 /** A matmul input: f32 rows, and whether the Q8 scratch (xq, xd) holds them quantized right now. */
 interface Input {
@@ -76,9 +77,9 @@ export class Forward {
   private readonly uniforms: Uniforms;
   private readonly plans = new Plans(); // runs as encoded, replayed for chunks with the same key (model/plans.ts)
   private readonly inputs: ChunkInputs; // ids, positions, page tables: one write per run
-  private readonly buf: Record<'x' | 'h' | 'qkv' | 'att' | 'gu' | 'post' | 'partO' | 'partMl' | 'xq' | 'xd' | 'o', GPUBuffer>;
-  private readonly qkv: Record<'q' | 'k' | 'v', GPUBufferBinding>; // regions of buf.qkv
-  private readonly gu: Record<'g' | 'u', GPUBufferBinding>; // regions of buf.gu
+  private readonly buf: Scratch['buf'];
+  private readonly qkv: Scratch['qkv']; // regions of buf.qkv
+  private readonly gu: Scratch['gu']; // regions of buf.gu
   private readonly outs: OutBuffers; // logits, topk's inputs and results, the read-back copy: grown on demand
   private lastRows = 0; // logit rows the last run computed
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
@@ -112,37 +113,16 @@ export class Forward {
     this.tokenMask = new TokenMaskKernel(device);
     this.uniforms = new Uniforms(device);
     this.outs = new OutBuffers(device, hp.nVocab, () => this.plans.clear(), !!opts.sleepBeforeRead); // a plan may bind a buffer it replaces
-    const { nEmbd: e, nHead, nHeadKv, headDim: hd, nFf } = hp;
-    const c = chunkTokens;
-    // q, k, v: [c][nHead * hd], [c][nHeadKv * hd] x 2, regions of one buffer (256-byte aligned, for bindings),
-    // which a fused q|k|v matmul writes in one dispatch
-    const region = (n: number) => Math.ceil((c * n * 4) / 256) * 256;
-    const qkvAt = { q: 0, k: region(nHead * hd), v: region(nHead * hd) + region(nHeadKv * hd), bytes: region(nHead * hd) + 2 * region(nHeadKv * hd) };
-    const f32 = (n: number, label: string) => this.storage(n * 4, label);
-    // split attention's partial results, [tokens][nHead][splits][hd + 2] f32 for the longest sequence's splits:
-    // a chunk's tokens in groups of what 32 MiB holds (decode steps: all at once)
+    // split attention's partial results: a chunk's tokens in groups of what 32 MiB holds (decode steps: all at once)
+    const { nHead, nHeadKv, headDim: hd } = hp;
     const splits = SplitAttentionKernel.splitsFor(maxPages * kv.shape.pageSize);
     const perToken = nHead * splits * (hd + 2) * 4;
-    this.splitTokens = this.splitAttention.supports(nHead, nHeadKv, hd) ? Math.max(1, Math.min(c, Math.floor((32 << 20) / perToken))) : 0;
-    this.inputs = new ChunkInputs(device, c, maxPages);
-    this.buf = {
-      x: f32(c * e, 'x'),
-      h: f32(c * Math.max(e, nHead * hd), 'h'),
-      qkv: this.storage(qkvAt.bytes, 'qkv'),
-      att: f32(c * nHead * hd, 'att'),
-      gu: this.storage(2 * region(nFf), 'ffn.gate_up'), // gate, up: [c][nFf] regions, as q, k, v
-      o: f32(c * e, 'block_out'), // a block's output (attention's or the feed-forward's), before its residual add
-      post: f32(hp.postNorms ? c * e : 1, 'post_norm'), // that, post-normed
-      partO: f32(this.splitTokens * nHead * splits * hd, 'attention.partO'),
-      partMl: f32(this.splitTokens * nHead * splits * 2, 'attention.partMl'),
-      // a matmul input quantized (matmul_q8): the widest input row, for the chunk's tokens
-      xq: this.storage(opts.int8Dot ? q8Bytes(c * Math.max(e, nHead * hd, nFf)).q : 16, 'x.q8'),
-      xd: this.storage(opts.int8Dot ? q8Bytes(c * Math.max(e, nHead * hd, nFf)).d : 16, 'x.q8.d'),
-    };
-    const bind = (offset: number, n: number): GPUBufferBinding => ({ buffer: this.buf.qkv, offset, size: Math.ceil((c * n * 4) / 16) * 16 });
-    this.qkv = { q: bind(qkvAt.q, nHead * hd), k: bind(qkvAt.k, nHeadKv * hd), v: bind(qkvAt.v, nHeadKv * hd) };
-    const gu = (offset: number): GPUBufferBinding => ({ buffer: this.buf.gu, offset, size: Math.ceil((c * nFf * 4) / 16) * 16 });
-    this.gu = { g: gu(0), u: gu(region(nFf)) };
+    this.splitTokens = this.splitAttention.supports(nHead, nHeadKv, hd) ? Math.max(1, Math.min(chunkTokens, Math.floor((32 << 20) / perToken))) : 0;
+    this.inputs = new ChunkInputs(device, chunkTokens, maxPages);
+    const scratch = scratchBuffers(device, hp, chunkTokens, { tokens: this.splitTokens, splits }, !!opts.int8Dot);
+    this.buf = scratch.buf;
+    this.qkv = scratch.qkv;
+    this.gu = scratch.gu;
     this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
     const factors = ropeFactorsTensor(hp, contextTokens);
     if (w.has(factors)) this.ropeFactors = this.vec(factors);
@@ -156,10 +136,6 @@ export class Forward {
   /** GPU bytes of the scratch buffers (activations, inputs, logits). */
   get scratchBytes(): number {
     return Object.values(this.buf).reduce((s, b) => s + b.size, 0) + this.inputs.bytes + this.outs.bytes + 256 * 1024;
-  }
-
-  private storage(bytes: number, label: string): GPUBuffer {
-    return storageBuffer(this.device, bytes, label);
   }
 
   private t(name: string): GpuTensor {
@@ -226,31 +202,48 @@ export class Forward {
   }
 
   // For benchmarks: runs; host ms on their path (inputs, encoding unless done ahead, submit, read back); runs
-  // on commands encoded ahead; ms encoding ahead (while the GPU ran the run before).
+  // on commands encoded ahead or submitted ahead (with chosen ids); host ms of those done while the GPU ran the
+  // run before (encoding ahead; a run submitted ahead: its inputs, encoding and submit).
   readonly timing = { runs: 0, hostMs: 0, aheadRuns: 0, aheadMs: 0 };
 
   /** The next run's command buffer, encoded while the GPU ran the last one (a replay of its plan). */
   private ahead?: Ahead;
   private flushed?: Plan; // the plan whose Params the uniform buffers hold
+  private done: Promise<number> = Promise.resolve(0); // performance.now() when the last run started was read
 
   /** Runs one chunk and returns the logits of chunk.logitRows (or their top k). */
-  async run(c: Chunk): Promise<ForwardResult> {
+  run(c: Chunk): Promise<ForwardResult> {
+    return this.start(c).result;
+  }
+
+  /**
+   * Writes a chunk's inputs and submits its run; `result` then reads back what it asked for. A run may start
+   * before the last one's result is read: the queue runs them in order, and each reads back into a buffer of
+   * its own. With `chosen`, token t's id is not c.ids[t] but the first (top-1) id of row rows[t] of `from`,
+   * the top-k output of the run before (k as it had), copied on the GPU: a decode step fed the token the step
+   * before chose, before the host has read it (engine/scheduler.ts). Unless `ahead` is false, the next run's
+   * commands are replayed ahead after the submit (they apply when that run has the same plan).
+   */
+  start(c: Chunk, o: { chosen?: ChosenIds; ahead?: boolean } = {}): Started {
     const t0 = performance.now();
     const m = c.ids.length;
     if (m < 1 || m > this.chunkTokens) throw new Error(`chunk of ${m} tokens (1..${this.chunkTokens})`);
     this.inputs.write(c);
     const read = this.outs.prepare(c); // before the plan lookup: a buffer it grows drops the plans
-    const staging = read && this.outs.readBack;
+    const chosen = o.chosen;
+    if (chosen && (chosen.from !== this.outs.topkOut || chosen.rows.length !== m)) throw new Error('forward: the chosen ids\' top-k buffer was replaced, or their rows are not the chunk\'s tokens');
+    const staging = read && this.outs.takeStaging(read.bytes);
     const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
     const key = planKey(c, splits);
     let plan = this.plans.get(key);
     const ahead = this.ahead;
     this.ahead = undefined;
+    const ids = chosen && ((encoder: GPUCommandEncoder) => this.inputs.copyChosen(encoder, chosen));
     let cb: GPUCommandBuffer;
     if (plan && !this.opts.checkPlans) {
-      const fits = ahead && aheadFits(ahead, plan, staging, c);
+      const fits = !ids && ahead && aheadFits(ahead, plan, staging, c);
       if (fits) this.timing.aheadRuns++;
-      cb = fits ? ahead.cb : runCommands(this.device, this.kv, c.copies, read, staging, (pass) => replay(pass, plan!));
+      cb = fits ? ahead.cb : runCommands(this.device, this.kv, c.copies, read, staging, (pass) => replay(pass, plan!), ids);
     } else {
       cb = runCommands(this.device, this.kv, c.copies, read, staging, (pass, encoder) => {
         this.uniforms.reset();
@@ -260,7 +253,7 @@ export class Forward {
         const differs = plan && samePlan(plan, fresh);
         if (differs) throw new Error(`forward: the plan for chunk key ${key} differs from the run encoded afresh: ${differs}`);
         this.plans.set(key, (plan = fresh));
-      });
+      }, ids);
     }
     this.lastRows = c.logitRows.length;
     if (this.flushed !== plan) {
@@ -271,30 +264,32 @@ export class Forward {
     this.device.queue.submit([cb]);
     const submitted = performance.now();
     this.timing.runs++;
-    this.timing.hostMs += submitted - t0;
-    if (!this.opts.checkPlans) {
+    if (chosen) this.timing.aheadRuns++; // submitted while the GPU ran the run before: off the step's path
+    this.timing[chosen ? 'aheadMs' : 'hostMs'] += submitted - t0;
+    if (!this.opts.checkPlans && o.ahead !== false) {
       // the next run is most likely the same key (decode steps): its command buffer now, while the GPU works
       this.ahead = { plan: plan!, staging, cb: runCommands(this.device, this.kv, [], read, staging, (pass) => replay(pass, plan!)) };
       this.timing.aheadMs += performance.now() - submitted;
     }
-    if (!staging || !read) {
-      await this.device.queue.onSubmittedWorkDone();
-      return { logits: [], topk: [] };
-    }
-    let t2 = 0;
-    try {
-      await this.outs.mapRead(read.bytes, m, submitted);
-      t2 = performance.now();
-      const words = staging.getMappedRange(0, read.bytes).slice(0);
-      const nOut = c.logitRows.length;
-      if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
-      const all = new Float32Array(words);
-      const V = this.hp.nVocab;
-      return { logits: c.logitRows.map((_, i) => all.subarray(i * V, (i + 1) * V)), topk: [] };
-    } finally {
-      if (staging.mapState === 'mapped') staging.unmap();
-      if (t2) this.timing.hostMs += performance.now() - t2;
-    }
+    const before = this.done; // the run before this one: the GPU starts this one when that one is done
+    const result = (async (): Promise<ForwardResult> => {
+      if (!staging || !read) {
+        await this.device.queue.onSubmittedWorkDone();
+        return { logits: [], topk: [] };
+      }
+      const since = Math.max(submitted, await before);
+      let t2 = 0;
+      try {
+        const r = await this.outs.readResult(c, staging, read.bytes, since);
+        t2 = performance.now();
+        return r;
+      } finally {
+        this.outs.giveStaging(staging);
+        if (t2) this.timing.hostMs += performance.now() - t2;
+      }
+    })();
+    this.done = result.then(() => performance.now(), () => performance.now());
+    return { result, topkOut: c.topk ? this.outs.topkOut : undefined, topkK: c.topk?.k };
   }
 
   /** Encodes a run's dispatches into rec.pass (the buffers prepared). */

@@ -1,12 +1,15 @@
 /**
  * The buffers of a forward run's outputs and sampling inputs, grown on demand to what a chunk needs: logits,
- * topk adjustments, token masks, topk results, and the MAP_READ copy of what a run reads back. A buffer
+ * topk adjustments, token masks, topk results, and the MAP_READ copies of what runs read back. A buffer
  * that grows is a new buffer (the old one is destroyed once the queue is done with it), so whatever bound
  * the old one (bind groups, step plans) is told through onReplace.
+ * Runs may overlap (the scheduler submits a decode step before the step before is read, engine/scheduler.ts):
+ * each run in flight reads back into a MAP_READ buffer of its own, taken from a small pool and given back
+ * once read.
  */
-import { packTopkAdj, topkAdjSlots, topkOutWords } from '../kernels/topk.ts';
+import { packTopkAdj, readTopk, topkAdjSlots, topkOutWords } from '../kernels/topk.ts';
 import { readBuffer, storageBuffer } from '../kernels/runtime.ts';
-import type { Chunk } from './chunk.ts';
+import type { Chunk, ForwardResult } from './chunk.ts';
 
 /** What a run copies back: the first `bytes` of src. */
 export interface ReadBack {
@@ -19,7 +22,8 @@ export class OutBuffers {
   adj?: GPUBuffer; // topk adjustments
   masks?: GPUBuffer; // grammar token masks
   topkOut?: GPUBuffer; // topk results
-  readBack?: GPUBuffer; // MAP_READ; one for every run (runs are serialized and each unmaps it before returning)
+  private readonly idle: GPUBuffer[] = []; // MAP_READ buffers of stagingBytes no run uses now
+  private stagingBytes = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -53,27 +57,56 @@ export class OutBuffers {
     } else if (nOut) {
       read = { src: logits, bytes: nOut * rowBytes };
     }
-    if (read && (!this.readBack || this.readBack.size < read.bytes)) {
-      this.readBack?.destroy();
-      this.readBack = this.device.createBuffer({ size: read.bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
-    }
     return read;
+  }
+
+  /**
+   * A MAP_READ buffer of at least `bytes` for one run's read-back: the one the last run gave back when it
+   * fits (so that commands encoded ahead for it still apply), else a new one.
+   */
+  takeStaging(bytes: number): GPUBuffer {
+    if (bytes > this.stagingBytes) {
+      for (const b of this.idle.splice(0)) b.destroy();
+      this.stagingBytes = bytes;
+    }
+    return this.idle.pop() ?? this.device.createBuffer({ size: this.stagingBytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ, label: 'forward.read' });
+  }
+
+  /** Gives back a buffer of takeStaging, unmapped; two are kept for reuse. */
+  giveStaging(b: GPUBuffer): void {
+    if (b.mapState === 'mapped') b.unmap();
+    if (b.size >= this.stagingBytes && this.idle.length < 2) this.idle.push(b);
+    else b.destroy();
+  }
+
+  /**
+   * What a run of chunk c copied into `staging` (read.bytes of it): its top-k rows or logit rows. `since`
+   * (performance.now()): when the GPU could start the run (its submit, or the end of the run before it).
+   */
+  async readResult(c: Chunk, staging: GPUBuffer, bytes: number, since: number): Promise<ForwardResult> {
+    await this.mapRead(staging, bytes, c.ids.length, since);
+    const words = staging.getMappedRange(0, bytes).slice(0);
+    const nOut = c.logitRows.length;
+    if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
+    const all = new Float32Array(words);
+    const V = this.nVocab;
+    return { logits: c.logitRows.map((_, i) => all.subarray(i * V, (i + 1) * V)), topk: [] };
   }
 
   private readonly waits = new Map<number, number>(); // ms from submit to results of the last run, by tokens
 
   /**
-   * Maps the first `bytes` of readBack once the run of `m` tokens submitted at `submitted` (performance.now())
-   * is done. With sleepBeforeRead (a software adapter under Dawn in Node, which waits by polling on this
-   * thread) it first sleeps until 85% of the time the last run of as many tokens took: the polling would take
+   * Maps the first `bytes` of `staging` once the run of `m` tokens that the GPU could start at `since`
+   * (performance.now()) is done. With sleepBeforeRead (a software adapter under Dawn in Node, which waits by
+   * polling on this thread) it first sleeps until 85% of the time the last run of as many tokens took: the polling would take
    * a core from the CPU that runs the shaders. The estimate corrects itself: a run that ends before the sleep
    * does measures as the sleep, so the next sleep is 15% shorter.
    */
-  async mapRead(bytes: number, m: number, submitted: number): Promise<void> {
+  private async mapRead(staging: GPUBuffer, bytes: number, m: number, since: number): Promise<void> {
     const last = this.sleepBeforeRead ? this.waits.get(m) : undefined;
-    if (last) await new Promise((r) => setTimeout(r, last * 0.85 - (performance.now() - submitted)));
-    await this.readBack!.mapAsync(GPUMapMode.READ, 0, bytes);
-    if (this.sleepBeforeRead) this.waits.set(m, performance.now() - submitted);
+    if (last) await new Promise((r) => setTimeout(r, last * 0.85 - (performance.now() - since)));
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    if (this.sleepBeforeRead) this.waits.set(m, performance.now() - since);
   }
 
   /** The first `rows` rows of the logits buffer: [rows][V]. */
@@ -85,7 +118,7 @@ export class OutBuffers {
   }
 
   destroy(): void {
-    for (const b of [this.logits, this.adj, this.masks, this.topkOut, this.readBack]) b?.destroy();
+    for (const b of [this.logits, this.adj, this.masks, this.topkOut, ...this.idle.splice(0)]) b?.destroy();
   }
 
   /** `old`, or a storage buffer of at least `bytes` in its place when it is smaller. */

@@ -93,8 +93,9 @@ export function aheadFits(ahead: Ahead, plan: Plan, staging: GPUBuffer | undefin
 }
 
 /**
- * A run's command buffer: the KV page copies, then one compute pass (every dispatch of the run, encoded by
- * `fill`), then the copy of what it reads back into the MAP_READ staging buffer.
+ * A run's command buffer: `first` (copies of chosen ids, ChunkInputs.copyChosen), the KV page copies, then
+ * one compute pass (every dispatch of the run, encoded by `fill`), then the copy of what it reads back into
+ * the MAP_READ staging buffer.
  */
 export function runCommands(
   device: GPUDevice,
@@ -103,8 +104,10 @@ export function runCommands(
   read: ReadBack | undefined,
   staging: GPUBuffer | undefined,
   fill: (pass: GPUComputePassEncoder, encoder: GPUCommandEncoder) => void,
+  first?: (encoder: GPUCommandEncoder) => void,
 ): GPUCommandBuffer {
   const encoder = device.createCommandEncoder({ label: 'forward' });
+  first?.(encoder);
   kv.encodeCopies(encoder, copies);
   const pass = encoder.beginComputePass({ label: 'forward' });
   fill(pass, encoder);

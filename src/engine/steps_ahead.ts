@@ -1,0 +1,232 @@
+/**
+ * Decode steps run ahead (issue 10): a greedy stream's next step is submitted before the host has read the
+ * step before, fed the token that step chose on the GPU (Forward.start's `chosen`: its top-1 id, copied into
+ * the next run's ids). So the GPU never waits for the host between steps: while it runs step n + 1, the host
+ * reads step n, hands the token to the stream, and when the stream asks for step n + 1 (a feed of exactly
+ * that token, with the same sampling), it gets the run already under way and step n + 2 goes ahead of it.
+ *
+ *   scheduler run n (a feed whose want has `ahead`) --submit--> step n+1 (ids from run n's top k, on the GPU)
+ *   stream: feed [token n] --claim--> step n+1's result; step n+2 submitted (from step n+1) before it is read
+ *
+ * Only for rows whose next token is the top-1 id (k = 1: greedy, or top_k 1), without a grammar mask, and
+ * only while no other feed waits (those join the next chunk as usual). A step's KV entry is appended when it
+ * is submitted; a row nobody claims (the stream stopped, or fed something else) is dropped: its sequence is
+ * cut back to where it was before any other use of it. A step must follow its parent run directly (nothing
+ * else may overwrite the parent's top k in between): `note` tracks the last run submitted.
+ */
+import { KvFullError, type PageCopy } from '../kv/pages.ts';
+import type { KvPool } from '../kv/pool.ts';
+import type { Chunk, Forward, ForwardResult, Started } from '../model/forward.ts';
+import type { SeqId, Want } from './batch.ts';
+import { EngineError } from './errors.ts';
+
+type TopkWant = Extract<Want, { kind: 'topk' }>;
+
+export interface AheadHost {
+  kv: KvPool;
+  fwd: Forward;
+  device: GPUDevice;
+  /** Throws EngineError when the engine is unloaded or its device lost. */
+  check(): void;
+  /** The tokens a sequence holds (a claimed step's token is pushed once its run is read). */
+  history(seq: SeqId): number[];
+  /** Whether other feeds wait: then nothing goes ahead of them. */
+  busy(): boolean;
+}
+
+/** A row of its parent run's top k to feed ahead: the sequence and the want its item had. */
+export interface AheadCandidate {
+  seq: SeqId;
+  row: number; // of the parent's top-k output
+  want: TopkWant;
+}
+
+interface Row {
+  seq: SeqId;
+  pos0: number; // the sequence's length before this step's token
+  want: TopkWant; // what its step computes: a claim must want the same
+  claimed?: TopkWant;
+}
+
+interface Step {
+  rows: Row[];
+  started: Started;
+  chosen: Promise<number[] | undefined>; // the ids the parent chose, by row (undefined: it failed)
+  result: Promise<ForwardResult | Error>;
+}
+
+export interface AheadStats {
+  steps: number; // runs submitted ahead
+  rows: number; // rows fed in them
+  dropped: number; // rows nobody claimed
+}
+
+export class StepsAhead {
+  private readonly open = new Map<SeqId, { step: Step; row: number }>(); // rows not claimed yet
+  private last?: Started; // the last run submitted
+  private chaining = false;
+  readonly stats: AheadStats = { steps: 0, rows: 0, dropped: 0 };
+
+  constructor(private readonly h: AheadHost) {}
+
+  /** Whether a want may have a step fed ahead: top-1 without a mask, and the caller asked for it. */
+  static wants(w: Want): w is TopkWant {
+    return w.kind === 'topk' && !!w.ahead && w.k === 1 && !w.allowed;
+  }
+
+  /** The scheduler submitted a run; `candidates` (rows of its top k) get a step ahead. */
+  note(run: Started, candidates: readonly AheadCandidate[] = []): void {
+    this.last = run;
+    if (candidates.length) this.go(run, candidates);
+  }
+
+  has(seq: SeqId): boolean {
+    return this.open.has(seq);
+  }
+
+  /**
+   * A feed of `seq`, which has an open row: that row's result when the feed is the token its parent chose,
+   * with the same want; else undefined, and the row is dropped (the feed then queues as any other).
+   */
+  async claim(seq: SeqId, ids: readonly number[], want: Want): Promise<ForwardResult | undefined> {
+    const at = this.open.get(seq)!;
+    this.open.delete(seq);
+    const { step, row: i } = at;
+    const row = step.rows[i];
+    const chosen = await step.chosen;
+    if (!chosen || ids.length !== 1 || ids[0] !== chosen[i] || !sameWant(row.want, want)) {
+      this.cut(row);
+      return undefined;
+    }
+    row.claimed = want as TopkWant;
+    this.chainSoon(step);
+    const r = await step.result;
+    if (r instanceof Error) {
+      this.cut(row, true);
+      throw r;
+    }
+    this.h.history(seq).push(chosen[i]);
+    return { logits: [], topk: [r.topk[i]] };
+  }
+
+  /** Drops seq's open row, if any (before any other use of the sequence). */
+  drop(seq: SeqId): void {
+    const at = this.open.get(seq);
+    if (!at) return;
+    this.open.delete(seq);
+    this.cut(at.step.rows[at.row]);
+  }
+
+  /** Cuts a row's sequence back to before its token, if it still ends with it (or, after a failure, past it). */
+  private cut(row: Row, failed = false): void {
+    const pages = this.h.kv.pages;
+    try {
+      if (failed ? pages.length(row.seq) > row.pos0 : pages.length(row.seq) === row.pos0 + 1) pages.truncate(row.seq, row.pos0);
+    } catch {
+      // the sequence is gone
+    }
+    if (!failed) this.stats.dropped++;
+  }
+
+  /** After the streams that claimed rows of `step` had their turn: their next steps, ahead of this one's read. */
+  private chainSoon(step: Step): void {
+    if (this.chaining) return;
+    this.chaining = true;
+    void nextTask().then(() => {
+      this.chaining = false;
+      if (this.last !== step.started || this.h.busy()) return;
+      const next = step.rows.flatMap((r, row) => (r.claimed?.ahead && !this.open.has(r.seq) ? [{ seq: r.seq, row, want: r.claimed }] : []));
+      if (next.length) this.go(step.started, next);
+    });
+  }
+
+  /** Submits one step for `candidates`, fed the ids `parent` chose. */
+  private go(parent: Started, candidates: readonly AheadCandidate[]): void {
+    const { topkOut: from, topkK } = parent;
+    if (!from || !topkK) return;
+    try {
+      this.h.check();
+    } catch {
+      return;
+    }
+    const pages = this.h.kv.pages;
+    const rows: (Row & { parentRow: number })[] = [];
+    const copies: PageCopy[] = [];
+    for (const c of candidates) {
+      const pos0 = pages.length(c.seq);
+      try {
+        copies.push(...pages.append(c.seq, 1));
+      } catch (e) {
+        if (e instanceof KvFullError) continue; // goes the usual way
+        throw e;
+      }
+      rows.push({ seq: c.seq, pos0, want: c.want, parentRow: c.row });
+    }
+    if (!rows.length) return;
+    const n = rows.length;
+    const chunk: Chunk = {
+      ids: new Uint32Array(n), // replaced by the chosen ids on the GPU
+      pos: Uint32Array.from(rows, (r) => r.pos0),
+      seqRow: Uint32Array.from(rows, (_, t) => t),
+      tables: rows.map((r) => pages.table(r.seq)),
+      copies,
+      logitRows: rows.map((_, t) => t),
+      topk: { k: 1, invTemp: rows[0].want.invTemp, adj: rows.flatMap((r, t) => r.want.adj.map((a) => ({ ...a, row: t }))) },
+    };
+    const device = this.h.device;
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    let started: Started | undefined;
+    try {
+      started = this.h.fwd.start(chunk, { chosen: { from, k: topkK, rows: rows.map((r) => r.parentRow) }, ahead: false });
+    } catch {
+      // not submitted: the rows go the usual way
+    }
+    const scopes = Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    if (!started) {
+      for (const r of rows) pages.truncate(r.seq, r.pos0);
+      return;
+    }
+    const step: Step = {
+      rows,
+      started,
+      chosen: parent.result.then((r) => rows.map((row) => r.topk[row.parentRow]?.ids[0] ?? -1), () => undefined),
+      result: Promise.all([started.result, scopes]).then(
+        ([r, [oom, validation]]) => (oom ?? validation ? this.failure(oom ?? validation!) : r),
+        (e: unknown) => this.failure(e as Error),
+      ),
+    };
+    this.last = started;
+    rows.forEach((r, row) => this.open.set(r.seq, { step, row }));
+    this.stats.steps++;
+    this.stats.rows += n;
+  }
+
+  private failure(e: { message: string }): Error {
+    try {
+      this.h.check(); // a lost device says so
+    } catch (lost) {
+      return lost as Error;
+    }
+    return new EngineError('gpu', `forward pass failed: ${e.message}`);
+  }
+}
+
+function sameWant(a: TopkWant, b: Want): boolean {
+  if (b.kind !== 'topk' || b.allowed || a.k !== b.k || a.invTemp !== b.invTemp || a.adj.length !== b.adj.length) return false;
+  return a.adj.every((x, i) => x.id === b.adj[i].id && x.r === b.adj[i].r && x.sub === b.adj[i].sub && x.row === b.adj[i].row);
+}
+
+/** Resolves after the current task: every microtask queued so far (a stream's next feed) runs first. */
+export function nextTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  if (g.setImmediate) return new Promise((r) => g.setImmediate!(r));
+  return new Promise((r) => {
+    const ch = new MessageChannel(); // not clamped like setTimeout
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      r();
+    };
+    ch.port2.postMessage(null);
+  });
+}
