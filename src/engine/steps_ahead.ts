@@ -153,14 +153,15 @@ export class StepsAhead {
     const rows: (Row & { parentRow: number })[] = [];
     const copies: PageCopy[] = [];
     for (const c of candidates) {
-      const pos0 = pages.length(c.seq);
       try {
+        const pos0 = pages.length(c.seq);
         copies.push(...pages.append(c.seq, 1));
+        rows.push({ seq: c.seq, pos0, want: c.want, parentRow: c.row });
       } catch (e) {
         if (e instanceof KvFullError) continue; // goes the usual way
-        throw e;
+        for (const r of rows) pages.truncate(r.seq, r.pos0);
+        return; // nothing goes ahead; the feeds go the usual way and meet the problem there
       }
-      rows.push({ seq: c.seq, pos0, want: c.want, parentRow: c.row });
     }
     if (!rows.length) return;
     const n = rows.length;
