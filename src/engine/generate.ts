@@ -9,8 +9,8 @@
  * Sampling follows src/sampling/sample.ts (order of the controls documented there). Where the result is the
  * same, a step reads back only the top k logits from the GPU (Engine.step): greedy requests and requests with
  * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it. Greedy
- * steps without a grammar or penalties ask for the next step ahead (engine/steps_ahead.ts): the GPU runs it while
- * this one is read and handed out.
+ * steps without a grammar or penalties ask for the next step ahead (engine/steps_ahead.ts): the GPU runs it
+ * while this one is read and handed out.
  * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
  * finishReason 'cancelled' at the next step and frees its sequence.
  * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
@@ -151,7 +151,8 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
       let token: number;
       let logprob: number | undefined;
       let topLogprobs: readonly TokenLogprob[] | undefined;
-      // greedy without a grammar: the next step may go ahead on the GPU (its adjustments are these again)
+      // greedy, no grammar, no penalties from the history: the next step may go ahead on the GPU (its
+      // adjustments are these again), unless this step gives the last token
       const ahead = k === 1 && !constraint && fixedAdjustments && generated.length + 2 <= maxTokens;
       const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed, ahead }) : undefined;
       if (row && row.max > -Infinity) {

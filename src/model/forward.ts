@@ -221,7 +221,7 @@ export class Forward {
    * before the last one's result is read: the queue runs them in order, and each reads back into a buffer of
    * its own. With `chosen`, token t's id is not c.ids[t] but the first (top-1) id of row rows[t] of `from`,
    * the top-k output of the run before (k as it had), copied on the GPU: a decode step fed the token the step
-   * before chose, before the host has read it (engine/scheduler.ts). Unless `ahead` is false, the next run's
+   * before chose, before the host has read it (engine/steps_ahead.ts). Unless `ahead` is false, the next run's
    * commands are replayed ahead after the submit (they apply when that run has the same plan).
    */
   start(c: Chunk, o: { chosen?: ChosenIds; ahead?: boolean } = {}): Started {

@@ -3,7 +3,7 @@
  * topk adjustments, token masks, topk results, and the MAP_READ copies of what runs read back. A buffer
  * that grows is a new buffer (the old one is destroyed once the queue is done with it), so whatever bound
  * the old one (bind groups, step plans) is told through onReplace.
- * Runs may overlap (the scheduler submits a decode step before the step before is read, engine/scheduler.ts):
+ * Runs may overlap (a decode step is submitted before the step before is read, engine/steps_ahead.ts):
  * each run in flight reads back into a MAP_READ buffer of its own, taken from a small pool and given back
  * once read.
  */
@@ -98,9 +98,9 @@ export class OutBuffers {
   /**
    * Maps the first `bytes` of `staging` once the run of `m` tokens that the GPU could start at `since`
    * (performance.now()) is done. With sleepBeforeRead (a software adapter under Dawn in Node, which waits by
-   * polling on this thread) it first sleeps until 85% of the time the last run of as many tokens took: the polling would take
-   * a core from the CPU that runs the shaders. The estimate corrects itself: a run that ends before the sleep
-   * does measures as the sleep, so the next sleep is 15% shorter.
+   * polling on this thread) it first sleeps until 85% of the time the last run of as many tokens took: the
+   * polling would take a core from the CPU that runs the shaders. The estimate corrects itself: a run that
+   * ends before the sleep does measures as the sleep, so the next sleep is 15% shorter.
    */
   private async mapRead(staging: GPUBuffer, bytes: number, m: number, since: number): Promise<void> {
     const last = this.sleepBeforeRead ? this.waits.get(m) : undefined;
