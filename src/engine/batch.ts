@@ -23,8 +23,20 @@ export type Want =
   | { kind: 'last' } // the logits after the last token [V]
   | { kind: 'all' } // the logits after every token (tests)
   // top k after adjustments (row 0) and, with `allowed`, a grammar's token mask: [ceil(tokens / 32)] bitset;
-  // `ahead`: the caller will most likely feed the top-1 token next, with the same want (engine/steps_ahead.ts)
-  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: boolean };
+  // `ahead`: the caller will most likely feed the token it picks so next, with the same k, invTemp, adj
+  // (engine/steps_ahead.ts)
+  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: AheadPick };
+
+/**
+ * How a caller picks its next token from a top-k row (sampling/pick.ts), for the step that feeds it to be
+ * submitted ahead with the GPU's pick (shaders/pick.wgsl): its uniform draw and sampling controls.
+ */
+export interface AheadPick {
+  u: number; // in [0, 1)
+  invTemp: number; // 1 / temperature; 0: greedy (the first entry)
+  topP: number;
+  minP: number;
+}
 
 export interface WorkItem {
   seq: SeqId;

@@ -22,7 +22,7 @@ import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
 import { checkTensors } from '../model/tensors.ts';
 import { destroyTensor, gpuBytes, uploadTensor, type GpuTensor, type LoadProgress } from '../model/upload.ts';
-import type { Want } from './batch.ts';
+import type { AheadPick, Want } from './batch.ts';
 import { EngineError } from './errors.ts';
 import { PromptCache } from './prompt_cache.ts';
 import { Scheduler, type SchedulerStats } from './scheduler.ts';
@@ -271,15 +271,19 @@ export class Engine {
    * (penalties, biases, bans; row 0) and the grammar mask `allowed` ([ceil(V / 32)] bitset, 1 = allowed), with
    * log-sum-exp at temperature 1 and 1/invTemp: O(k) read back.
    * The adjusted logits stay on the GPU: `lastLogits()` reads them when the whole row is needed.
-   * `ahead` (with k = 1 and no mask): the caller will most likely feed the top-1 token next with the same
-   * k, temperature and adjustments; that step is then submitted before this one is read (engine/steps_ahead.ts).
+   * `ahead` (no mask): the caller will most likely feed the token it picks so from the row (sampling/pick.ts)
+   * next, with the same k, temperature and adjustments; that step is then submitted before this one is read,
+   * fed the GPU's pick (engine/steps_ahead.ts).
    */
-  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: boolean }): Promise<TopkRow> {
+  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: AheadPick }): Promise<TopkRow> {
     const out = await this.submit(seq, ids, { kind: 'topk', ...topk });
     return out.topk[0];
   }
 
-  /** The (adjusted) logits of the last position the last step or prefill computed. */
+  /**
+   * The (adjusted) logits of the last position the last step or prefill computed (a step that went ahead, when
+   * the last step asked for one).
+   */
   lastLogits(): Promise<Float32Array> {
     return this.sched.serial(async () => {
       this.check();

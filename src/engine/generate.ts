@@ -8,9 +8,9 @@
  *     { kind: 'done', finishReason, promptTokens, completionTokens }
  * Sampling follows src/sampling/sample.ts (order of the controls documented there). Where the result is the
  * same, a step reads back only the top k logits from the GPU (Engine.step): greedy requests and requests with
- * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it. Greedy
- * steps without a grammar or penalties ask for the next step ahead (engine/steps_ahead.ts): the GPU runs it
- * while this one is read and handed out.
+ * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it. Those
+ * steps, without a grammar or penalties, ask for the next step ahead (engine/steps_ahead.ts): fed the token
+ * the GPU picks with the same sampler and draw, it runs while this one is read and handed out.
  * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
  * finishReason 'cancelled' at the next step and frees its sequence.
  * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
@@ -21,6 +21,7 @@ import { TOPK_MAX_K, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
 import { endsGeneration, endTokenMask } from '../sampling/end_tokens.ts';
 import type { SamplingParams } from '../sampling/params.ts';
 import { requestRng } from '../sampling/rng.ts';
+import { pickFromTopk } from '../sampling/pick.ts';
 import { sample, type TokenLogprob } from '../sampling/sample.ts';
 import { StopMatcher } from '../sampling/stop.ts';
 import { TextStream } from '../tokenizer/stream.ts';
@@ -88,16 +89,6 @@ export function stepAdjustments(p: SamplingParams, history: readonly number[], b
   return [...byId.values()];
 }
 
-/** The CPU sampler's choice among the top k: the same candidates, summed and drawn in the same (id) order. */
-function pickFromTopk(row: TopkRow, p: SamplingParams, u: number): number {
-  if (p.temperature === 0) return row.ids[0];
-  const n = Math.min(p.top_k, row.ids.length);
-  const order = Array.from({ length: n }, (_, j) => j).filter((j) => row.ids[j] >= 0).sort((a, b) => row.ids[a] - row.ids[b]);
-  const logits = Float32Array.from(order, (j) => row.logits[j]);
-  const plain: SamplingParams = { ...p, logit_bias: {}, repetition_penalty: 1, frequency_penalty: 0, presence_penalty: 0, top_k: 0, logprobs: false, top_logprobs: 0 };
-  return row.ids[order[sample(logits, [], plain, u).token]];
-}
-
 export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenerator<GenerateEvent> {
   const { params: p, tokenizer, prompt } = o;
   const cached = o.start?.cached ?? 0;
@@ -151,9 +142,9 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
       let token: number;
       let logprob: number | undefined;
       let topLogprobs: readonly TokenLogprob[] | undefined;
-      // greedy, no grammar, no penalties from the history: the next step may go ahead on the GPU (its
-      // adjustments are these again), unless this step gives the last token
-      const ahead = k === 1 && !constraint && fixedAdjustments && generated.length + 2 <= maxTokens;
+      // no grammar, no penalties from the history: the next step may go ahead, fed the GPU's pick from this
+      // step's top k with this u (its adjustments are these again), unless this step gives the last token
+      const ahead = !constraint && fixedAdjustments && generated.length + 2 <= maxTokens ? { u, invTemp: p.temperature > 0 ? 1 / p.temperature : 0, topP: p.top_p, minP: p.min_p } : undefined;
       const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed, ahead }) : undefined;
       if (row && row.max > -Infinity) {
         token = pickFromTopk(row, p, u);

@@ -16,7 +16,7 @@
 import { KvFullError, type PageCopy } from '../kv/pages.ts';
 import type { KvPool } from '../kv/pool.ts';
 import type { Forward, ForwardResult, Started } from '../model/forward.ts';
-import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
+import { firstK, type TopkAdj } from '../kernels/topk.ts';
 import { StepsAhead, nextTask, type AheadCandidate } from './steps_ahead.ts';
 import { logitRows, planBatch, tokenMasks, type BatchPlan, type SeqId, type Want, type WorkItem } from './batch.ts';
 import { EngineError } from './errors.ts';
@@ -315,15 +315,9 @@ export class Scheduler {
         if (s.final) this.settle(item, { result: { logits: item.logits, topk: [] } });
       } else if (s.final) {
         const i = next++;
-        this.settle(item, { result: item.want.kind === 'topk' ? { logits: [], topk: [truncateTopk(result.topk[i], item.want.k)] } : { logits: [result.logits[i].slice()], topk: [] } });
+        this.settle(item, { result: item.want.kind === 'topk' ? { logits: [], topk: [firstK(result.topk[i], item.want.k)] } : { logits: [result.logits[i].slice()], topk: [] } });
       }
     }
     return true;
   }
 }
-
-/** The first k entries of a top-k row read back with a larger k (entries are sorted, so these are its top k). */
-function truncateTopk(r: TopkRow, k: number): TopkRow {
-  return r.ids.length === k ? r : { ...r, ids: r.ids.slice(0, k), logits: r.logits.slice(0, k) };
-}
-

@@ -1,23 +1,28 @@
 /**
- * Decode steps run ahead (issue 10): a greedy stream's next step is submitted before the host has read the
- * step before, fed the token that step chose on the GPU (Forward.start's `chosen`: its top-1 id, copied into
- * the next run's ids). So the GPU never waits for the host between steps: while it runs step n + 1, the host
- * reads step n, hands the token to the stream, and when the stream asks for step n + 1 (a feed of exactly
- * that token, with the same sampling), it gets the run already under way and step n + 2 goes ahead of it.
+ * Decode steps run ahead (issue 10): a stream's next step is submitted before the host has read the step
+ * before, fed the token the stream will pick from that step's top k, picked on the GPU (Forward.start's
+ * `chosen`, kernels/pick.ts: the same sampler with the same uniform draw, in f32). So the GPU never waits for
+ * the host between steps: while it runs step n + 1, the host reads step n, samples it, hands the token to the
+ * stream, and when the stream asks for step n + 1 (a feed of one token with the same k, temperature and
+ * adjustments), it gets the run already under way, and step n + 2 goes ahead of that one before it is read.
  *
- *   scheduler run n (a feed whose want has `ahead`) --submit--> step n+1 (ids from run n's top k, on the GPU)
+ *   scheduler run n (a feed whose want has `ahead`) --submit--> step n+1 (its id picked on the GPU from run n)
  *   stream: feed [token n] --claim--> step n+1's result; step n+2 submitted (from step n+1) before it is read
  *
- * Only for rows whose next token is the top-1 id (k = 1: greedy, or top_k 1), without a grammar mask, and
- * only while no other feed waits (those join the next chunk as usual). A step's KV entry is appended when it
- * is submitted; a row nobody claims (the stream stopped, or fed something else) is dropped: its sequence is
- * cut back to where it was before any other use of it. A step must follow its parent run directly (nothing
- * else may overwrite the parent's top k in between): `note` tracks the last run submitted.
+ * The step's result brings back the id it was fed: a claim whose token is another (the host's f64 sampler and
+ * the GPU's f32 one differ only within rounding of a boundary) is dropped with what went ahead of it, and
+ * the feed runs as usual. Only for rows without a grammar mask whose caller asked (generate: no grammar, no
+ * penalties from the history), and only while no other feed waits (those join the next chunk as usual). A
+ * step's KV entry is appended when it is submitted; a row nobody claims (the stream stopped, or fed something
+ * else) is dropped: its sequence is cut back to where it was before any other use of it. A step must follow
+ * its parent run directly (nothing else may overwrite the parent's top k in between): `note` tracks the last
+ * run submitted.
  */
 import { KvFullError, type PageCopy } from '../kv/pages.ts';
 import type { KvPool } from '../kv/pool.ts';
 import type { Chunk, Forward, ForwardResult, Started } from '../model/forward.ts';
-import type { SeqId, Want } from './batch.ts';
+import { firstK } from '../kernels/topk.ts';
+import type { AheadPick, SeqId, Want } from './batch.ts';
 import { EngineError } from './errors.ts';
 
 type TopkWant = Extract<Want, { kind: 'topk' }>;
@@ -51,14 +56,13 @@ interface Row {
 interface Step {
   rows: Row[];
   started: Started;
-  chosen: Promise<number[] | undefined>; // the ids the parent chose, by row (undefined: it failed)
-  result: Promise<ForwardResult | Error>;
+  result: Promise<ForwardResult | Error>; // with `chosen`: the ids the rows were fed
 }
 
 export interface AheadStats {
   steps: number; // runs submitted ahead
   rows: number; // rows fed in them
-  dropped: number; // rows nobody claimed
+  dropped: number; // rows dropped: not claimed, or fed another token than the claim's
 }
 
 export class StepsAhead {
@@ -69,9 +73,9 @@ export class StepsAhead {
 
   constructor(private readonly h: AheadHost) {}
 
-  /** Whether a want may have a step fed ahead: top-1 without a mask, and the caller asked for it. */
-  static wants(w: Want): w is TopkWant {
-    return w.kind === 'topk' && !!w.ahead && w.k === 1 && !w.allowed;
+  /** Whether a want may have a step fed ahead: top k without a mask, and the caller asked for it. */
+  static wants(w: Want): w is TopkWant & { ahead: AheadPick } {
+    return w.kind === 'topk' && !!w.ahead && !w.allowed;
   }
 
   /** The scheduler submitted a run; `candidates` (rows of its top k) get a step ahead. */
@@ -85,28 +89,32 @@ export class StepsAhead {
   }
 
   /**
-   * A feed of `seq`, which has an open row: that row's result when the feed is the token its parent chose,
-   * with the same want; else undefined, and the row is dropped (the feed then queues as any other).
+   * A feed of `seq`, which has an open row: that row's result when the feed is the token the GPU picked for
+   * it, with the same want; else undefined, and the row is dropped (the feed then queues as any other).
    */
   async claim(seq: SeqId, ids: readonly number[], want: Want): Promise<ForwardResult | undefined> {
     const at = this.open.get(seq)!;
     this.open.delete(seq);
     const { step, row: i } = at;
     const row = step.rows[i];
-    const chosen = await step.chosen;
-    if (!chosen || ids.length !== 1 || ids[0] !== chosen[i] || !sameWant(row.want, want)) {
+    if (ids.length !== 1 || !sameWant(row.want, want)) {
       this.cut(row);
       return undefined;
     }
     row.claimed = want as TopkWant;
-    this.chainSoon(step);
+    this.chainSoon(step); // the next step goes ahead before this one is read (and is dropped if it was fed wrong)
     const r = await step.result;
-    if (r instanceof Error) {
+    const fed = r instanceof Error ? undefined : r.chosen?.[i];
+    if (fed !== ids[0]) {
+      row.claimed = undefined; // nothing may go ahead of it any more
+      this.drop(seq); // a step that went ahead of this one
       this.cut(row, true);
-      throw r;
+      if (r instanceof Error) throw r;
+      this.stats.dropped++;
+      return undefined;
     }
-    this.h.history(seq).push(chosen[i]);
-    return { logits: [], topk: [r.topk[i]] };
+    this.h.history(seq).push(fed);
+    return { logits: [], topk: [firstK((r as ForwardResult).topk[i], row.claimed.k)] };
   }
 
   /** Drops seq's open row, if any (before any other use of the sequence). */
@@ -117,15 +125,18 @@ export class StepsAhead {
     this.cut(at.step.rows[at.row]);
   }
 
-  /** Cuts a row's sequence back to before its token, if it still ends with it (or, after a failure, past it). */
-  private cut(row: Row, failed = false): void {
+  /**
+   * Cuts a row's sequence back to before its token, if it still ends with it (an open row: counted as
+   * dropped), or (`claimed`) whatever it holds past that.
+   */
+  private cut(row: Row, claimed = false): void {
     const pages = this.h.kv.pages;
     try {
-      if (failed ? pages.length(row.seq) > row.pos0 : pages.length(row.seq) === row.pos0 + 1) pages.truncate(row.seq, row.pos0);
+      if (claimed ? pages.length(row.seq) > row.pos0 : pages.length(row.seq) === row.pos0 + 1) pages.truncate(row.seq, row.pos0);
     } catch {
       // the sequence is gone
     }
-    if (!failed) this.stats.dropped++;
+    if (!claimed) this.stats.dropped++;
   }
 
   /** After the streams that claimed rows of `step` had their turn: their next steps, ahead of this one's read. */
@@ -140,7 +151,7 @@ export class StepsAhead {
     });
   }
 
-  /** Submits one step for `candidates`, fed the ids `parent` chose. */
+  /** Submits one step for `candidates`, fed the ids the GPU picks for them from `parent`'s top k. */
   private go(parent: Started, candidates: readonly AheadCandidate[]): void {
     const { topkOut: from, topkK } = parent;
     if (!from || !topkK) return;
@@ -172,14 +183,15 @@ export class StepsAhead {
       tables: rows.map((r) => pages.table(r.seq)),
       copies,
       logitRows: rows.map((_, t) => t),
-      topk: { k: 1, invTemp: rows[0].want.invTemp, adj: rows.flatMap((r, t) => r.want.adj.map((a) => ({ ...a, row: t }))) },
+      topk: { k: Math.max(...rows.map((r) => r.want.k)), invTemp: rows[0].want.invTemp, adj: rows.flatMap((r, t) => r.want.adj.map((a) => ({ ...a, row: t }))) },
     };
     const device = this.h.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     let started: Started | undefined;
     try {
-      started = this.h.fwd.start(chunk, { chosen: { from, k: topkK, rows: rows.map((r) => r.parentRow) }, ahead: false });
+      const picks = rows.map((r) => ({ src: r.parentRow, n: r.want.k, ...r.want.ahead! })); // the parent's want's pick
+      started = this.h.fwd.start(chunk, { chosen: { from, k: topkK, rows: picks }, ahead: false });
     } catch {
       // not submitted: the rows go the usual way
     }
@@ -191,7 +203,6 @@ export class StepsAhead {
     const step: Step = {
       rows,
       started,
-      chosen: parent.result.then((r) => rows.map((row) => r.topk[row.parentRow]?.ids[0] ?? -1), () => undefined),
       result: Promise.all([started.result, scopes]).then(
         ([r, [oom, validation]]) => (oom ?? validation ? this.failure(oom ?? validation!) : r),
         (e: unknown) => this.failure(e as Error),

@@ -50,6 +50,11 @@ export function topkOutWords(k: number, rows = 1): number {
   return rows * (4 + 2 * k);
 }
 
+/** The first k entries of a row read back with a larger k (entries are sorted, so these are its top k). */
+export function firstK(r: TopkRow, k: number): TopkRow {
+  return r.ids.length === k ? r : { ...r, ids: r.ids.slice(0, k), logits: r.logits.slice(0, k) };
+}
+
 /** Decodes out (topkOutWords(k, rows) words from its start). */
 export function readTopk(words: ArrayBuffer, rows: number, k: number): TopkRow[] {
   const f = new Float32Array(words, 0, topkOutWords(k, rows));

@@ -1,5 +1,6 @@
 /** What one forward pass takes and gives (model/forward.ts). */
 import type { PageCopy } from '../kv/pages.ts';
+import type { PickRow } from '../kernels/pick.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 
 /** One chunk: token t has id ids[t], position pos[t] in the sequence whose page table is tables[seqRow[t]]. */
@@ -21,13 +22,13 @@ export interface TokenMasks {
 }
 
 /**
- * A decode chunk's ids as the run before chose them, on the GPU: token t's id is the first id of row rows[t]
- * of `from`, that run's top-k output (topk.wgsl's layout, at k).
+ * A decode chunk's ids as picked on the GPU from the run before's top k: token t's id is what rows[t] picks
+ * from `from`, that run's top-k output (topk.wgsl's layout, at k; kernels/pick.ts).
  */
 export interface ChosenIds {
   from: GPUBuffer;
   k: number;
-  rows: readonly number[];
+  rows: readonly PickRow[];
 }
 
 /** A submitted run: its result (read back when the GPU is done), and its top-k output buffer and k, if any. */
@@ -49,4 +50,5 @@ export interface ForwardOptions {
 export interface ForwardResult {
   logits: Float32Array[]; // [logitRows.length][V], empty when topk was asked for
   topk: TopkRow[]; // [logitRows.length] when topk was asked for
+  chosen?: Uint32Array; // the ids a run with chosen ids (Forward.start) was fed, as picked on the GPU
 }

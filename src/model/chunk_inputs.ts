@@ -7,8 +7,7 @@
  * entries are 0, as the page-table rows are padded.
  */
 import { storageBuffer } from '../kernels/runtime.ts';
-import { topkOutWords } from '../kernels/topk.ts';
-import type { ChosenIds, Chunk } from './chunk.ts';
+import type { Chunk } from './chunk.ts';
 
 export class ChunkInputs {
   readonly ids: GPUBufferBinding; // token t's id
@@ -56,14 +55,6 @@ export class ChunkInputs {
       host.fill(0, table + r * maxPages + row.length, table + (r + 1) * maxPages);
     });
     this.device.queue.writeBuffer(this.buf, 0, host, 0, table + c.tables.length * maxPages);
-  }
-
-  /** Copies chosen ids into the ids region (after the run's write, before its pass): one word per token. */
-  copyChosen(encoder: GPUCommandEncoder, c: ChosenIds): void {
-    c.rows.forEach((r, t) => {
-      const word = topkOutWords(c.k, r) + 4 + c.k; // row r's first id (topk.ts, readTopk)
-      encoder.copyBufferToBuffer(c.from, word * 4, this.buf, this.ids.offset! + 4 * t, 4);
-    });
   }
 
   destroy(): void {

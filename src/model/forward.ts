@@ -48,6 +48,7 @@ import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, t
 import { OutBuffers } from './out_buffers.ts';
 import { ChunkInputs } from './chunk_inputs.ts';
 import { scratchBuffers, type Scratch } from './scratch.ts';
+import { ChosenPicks } from './chosen.ts';
 
 export type { Chunk, ChosenIds, ForwardOptions, ForwardResult, Started, TokenMasks } from './chunk.ts';
 
@@ -74,6 +75,7 @@ export class Forward {
   private readonly topk: TopkKernel;
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
+  private readonly picks: ChosenPicks; // start's `chosen` ids
   private readonly uniforms: Uniforms;
   private readonly plans = new Plans(); // runs as encoded, replayed for chunks with the same key (model/plans.ts)
   private readonly inputs: ChunkInputs; // ids, positions, page tables: one write per run
@@ -111,6 +113,7 @@ export class Forward {
     this.topk = new TopkKernel(device);
     this.softcap = new SoftcapKernel(device);
     this.tokenMask = new TokenMaskKernel(device);
+    this.picks = new ChosenPicks(device, chunkTokens);
     this.uniforms = new Uniforms(device);
     this.outs = new OutBuffers(device, hp.nVocab, () => this.plans.clear(), !!opts.sleepBeforeRead); // a plan may bind a buffer it replaces
     // split attention's partial results: a chunk's tokens in groups of what 32 MiB holds (decode steps: all at once)
@@ -219,10 +222,10 @@ export class Forward {
   /**
    * Writes a chunk's inputs and submits its run; `result` then reads back what it asked for. A run may start
    * before the last one's result is read: the queue runs them in order, and each reads back into a buffer of
-   * its own. With `chosen`, token t's id is not c.ids[t] but the first (top-1) id of row rows[t] of `from`,
-   * the top-k output of the run before (k as it had), copied on the GPU: a decode step fed the token the step
-   * before chose, before the host has read it (engine/steps_ahead.ts). Unless `ahead` is false, the next run's
-   * commands are replayed ahead after the submit (they apply when that run has the same plan).
+   * its own. With `chosen`, token t's id is not c.ids[t] but what the pick kernel takes for it from the run
+   * before's top-k output (model/chosen.ts), read back with the result: a decode step fed the token the step
+   * before gives, before the host has read it (engine/steps_ahead.ts). Unless `ahead` is false, the next
+   * run's commands are replayed ahead after the submit (they apply when that run has the same plan).
    */
   start(c: Chunk, o: { chosen?: ChosenIds; ahead?: boolean } = {}): Started {
     const t0 = performance.now();
@@ -232,20 +235,24 @@ export class Forward {
     const read = this.outs.prepare(c); // before the plan lookup: a buffer it grows drops the plans
     const chosen = o.chosen;
     if (chosen && (chosen.from !== this.outs.topkOut || chosen.rows.length !== m)) throw new Error('forward: the chosen ids\' top-k buffer was replaced, or their rows are not the chunk\'s tokens');
-    const staging = read && this.outs.takeStaging(read.bytes);
+    const staging = read && this.outs.takeStaging(read.bytes + (chosen ? 4 * m : 0)); // the picked ids follow
     const splits = SplitAttentionKernel.splitsFor(Math.max(...c.pos) + 1); // of the token that sees the most keys
     const key = planKey(c, splits);
     let plan = this.plans.get(key);
     const ahead = this.ahead;
     this.ahead = undefined;
-    const ids = chosen && ((encoder: GPUCommandEncoder) => this.inputs.copyChosen(encoder, chosen));
+    // with chosen ids: the pick first in the pass, and the ids it wrote read back after the results
+    const pick = (pass: GPUComputePassEncoder, encoder: GPUCommandEncoder) => chosen && this.picks.encode(pass, encoder, chosen, this.inputs.ids);
+    const picked = chosen && read && staging && ((encoder: GPUCommandEncoder) => this.picks.copyBack(encoder, this.inputs.ids, m, staging, read.bytes));
     let cb: GPUCommandBuffer;
     if (plan && !this.opts.checkPlans) {
-      const fits = !ids && ahead && aheadFits(ahead, plan, staging, c);
+      const fits = !chosen && ahead && aheadFits(ahead, plan, staging, c);
       if (fits) this.timing.aheadRuns++;
-      cb = fits ? ahead.cb : runCommands(this.device, this.kv, c.copies, read, staging, (pass) => replay(pass, plan!), ids);
+      const fill = (pass: GPUComputePassEncoder, encoder: GPUCommandEncoder) => (pick(pass, encoder), replay(pass, plan!));
+      cb = fits ? ahead.cb : runCommands(this.device, this.kv, c.copies, read, staging, fill, picked);
     } else {
       cb = runCommands(this.device, this.kv, c.copies, read, staging, (pass, encoder) => {
+        pick(pass, encoder);
         this.uniforms.reset();
         const rec: Recorder = { encoder, pass, uniforms: this.uniforms, dispatches: [] };
         this.encode(rec, c, splits);
@@ -253,7 +260,7 @@ export class Forward {
         const differs = plan && samePlan(plan, fresh);
         if (differs) throw new Error(`forward: the plan for chunk key ${key} differs from the run encoded afresh: ${differs}`);
         this.plans.set(key, (plan = fresh));
-      }, ids);
+      }, picked);
     }
     this.lastRows = c.logitRows.length;
     if (this.flushed !== plan) {
@@ -280,7 +287,7 @@ export class Forward {
       const since = Math.max(submitted, await before);
       let t2 = 0;
       try {
-        const r = await this.outs.readResult(c, staging, read.bytes, since);
+        const r = await this.outs.readResult(c, staging, read.bytes, since, chosen ? m : 0);
         t2 = performance.now();
         return r;
       } finally {
@@ -393,5 +400,6 @@ export class Forward {
     this.rope.destroy();
     this.ropeKv.destroy();
     this.uniforms.destroy();
+    this.picks.destroy();
   }
 }

@@ -80,14 +80,16 @@ export class OutBuffers {
   }
 
   /**
-   * What a run of chunk c copied into `staging` (read.bytes of it): its top-k rows or logit rows. `since`
-   * (performance.now()): when the GPU could start the run (its submit, or the end of the run before it).
+   * What a run of chunk c copied into `staging` (`bytes`): its top-k rows or logit rows, and `chosen` words
+   * after them (the ids a run with chosen ids was fed). `since` (performance.now()): when the GPU could start
+   * the run (its submit, or the end of the run before it).
    */
-  async readResult(c: Chunk, staging: GPUBuffer, bytes: number, since: number): Promise<ForwardResult> {
-    await this.mapRead(staging, bytes, c.ids.length, since);
-    const words = staging.getMappedRange(0, bytes).slice(0);
+  async readResult(c: Chunk, staging: GPUBuffer, bytes: number, since: number, chosen = 0): Promise<ForwardResult> {
+    await this.mapRead(staging, bytes + 4 * chosen, c.ids.length, since);
+    const words = staging.getMappedRange(0, bytes + 4 * chosen).slice(0);
     const nOut = c.logitRows.length;
-    if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k) };
+    const ids = chosen ? { chosen: new Uint32Array(words, bytes, chosen) } : {};
+    if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k), ...ids };
     const all = new Float32Array(words);
     const V = this.nVocab;
     return { logits: c.logitRows.map((_, i) => all.subarray(i * V, (i + 1) * V)), topk: [] };

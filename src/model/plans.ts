@@ -93,9 +93,8 @@ export function aheadFits(ahead: Ahead, plan: Plan, staging: GPUBuffer | undefin
 }
 
 /**
- * A run's command buffer: `first` (copies of chosen ids, ChunkInputs.copyChosen), the KV page copies, then
- * one compute pass (every dispatch of the run, encoded by `fill`), then the copy of what it reads back into
- * the MAP_READ staging buffer.
+ * A run's command buffer: the KV page copies, then one compute pass (every dispatch of the run, encoded by
+ * `fill`), then the copy of what it reads back into the MAP_READ staging buffer, then `last` (more copies).
  */
 export function runCommands(
   device: GPUDevice,
@@ -104,15 +103,15 @@ export function runCommands(
   read: ReadBack | undefined,
   staging: GPUBuffer | undefined,
   fill: (pass: GPUComputePassEncoder, encoder: GPUCommandEncoder) => void,
-  first?: (encoder: GPUCommandEncoder) => void,
+  last?: (encoder: GPUCommandEncoder) => void,
 ): GPUCommandBuffer {
   const encoder = device.createCommandEncoder({ label: 'forward' });
-  first?.(encoder);
   kv.encodeCopies(encoder, copies);
   const pass = encoder.beginComputePass({ label: 'forward' });
   fill(pass, encoder);
   pass.end();
   if (read && staging) encoder.copyBufferToBuffer(read.src, 0, staging, 0, read.bytes);
+  last?.(encoder);
   return encoder.finish();
 }
 
