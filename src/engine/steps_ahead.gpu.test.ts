@@ -17,9 +17,10 @@ import { generate } from './generate.ts';
 let gpu: Gpu;
 let engine: Engine;
 let tok: Tokenizer;
+let path: string;
 beforeAll(async () => {
   gpu = await openTestGpu();
-  const path = makeModel({ name: 'ahead llama builtin', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] });
+  path = makeModel({ name: 'ahead llama builtin', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] });
   engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 256 });
   tok = tokenizerFromGguf(engine.metadata);
 });
@@ -134,5 +135,18 @@ describe('decode steps run ahead', () => {
     expect(together).toEqual(alone);
     expect(stats().steps - before.steps).toBeGreaterThan(0);
     expect(engine.kvStats().freePages).toBe(engine.kvStats().totalPages);
+  });
+
+  test('unloading the engine while a step is ahead ends the stream with a typed error, not a hang', async () => {
+    const other = await Engine.load(gpu, await fileSource(path), { contextTokens: 128 });
+    const events: string[] = [];
+    const run = async () => {
+      for await (const ev of generate(other, { prompt: randomPrompt(other.hp.nVocab, 8, 41, 1), params: samplingParams(greedy(30)), tokenizer: tok })) {
+        events.push(ev.kind);
+        if (events.length === 3) other.unload();
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'unloaded' });
+    expect(events).toEqual(['token', 'token', 'token']);
   });
 });
