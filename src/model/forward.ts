@@ -284,16 +284,9 @@ export class Forward {
         await this.device.queue.onSubmittedWorkDone();
         return { logits: [], topk: [] };
       }
-      const since = Math.max(submitted, await before);
-      let t2 = 0;
-      try {
-        const r = await this.outs.readResult(c, staging, read.bytes, since, chosen ? m : 0);
-        t2 = performance.now();
-        return r;
-      } finally {
-        this.outs.giveStaging(staging);
-        if (t2) this.timing.hostMs += performance.now() - t2;
-      }
+      const r = await this.outs.readResult(c, staging, read.bytes, Math.max(submitted, await before), chosen ? m : 0);
+      this.timing.hostMs += r.hostMs;
+      return r.result;
     })();
     this.done = result.then(() => performance.now(), () => performance.now());
     return { result, topkOut: c.topk ? this.outs.topkOut : undefined, topkK: c.topk?.k };

@@ -81,18 +81,27 @@ export class OutBuffers {
 
   /**
    * What a run of chunk c copied into `staging` (`bytes`): its top-k rows or logit rows, and `chosen` words
-   * after them (the ids a run with chosen ids was fed). `since` (performance.now()): when the GPU could start
-   * the run (its submit, or the end of the run before it).
+   * after them (the ids a run with chosen ids was fed); then gives `staging` back. `since` (performance.now()):
+   * when the GPU could start the run (its submit, or the end of the run before it). hostMs: the time from the
+   * map to the end (copying, decoding, unmapping), on the step's path.
    */
-  async readResult(c: Chunk, staging: GPUBuffer, bytes: number, since: number, chosen = 0): Promise<ForwardResult> {
-    await this.mapRead(staging, bytes + 4 * chosen, c.ids.length, since);
-    const words = staging.getMappedRange(0, bytes + 4 * chosen).slice(0);
-    const nOut = c.logitRows.length;
-    const ids = chosen ? { chosen: new Uint32Array(words, bytes, chosen) } : {};
-    if (c.topk) return { logits: [], topk: readTopk(words, nOut, c.topk.k), ...ids };
-    const all = new Float32Array(words);
-    const V = this.nVocab;
-    return { logits: c.logitRows.map((_, i) => all.subarray(i * V, (i + 1) * V)), topk: [] };
+  async readResult(c: Chunk, staging: GPUBuffer, bytes: number, since: number, chosen = 0): Promise<{ result: ForwardResult; hostMs: number }> {
+    let t0 = 0;
+    try {
+      await this.mapRead(staging, bytes + 4 * chosen, c.ids.length, since);
+      t0 = performance.now();
+      const words = staging.getMappedRange(0, bytes + 4 * chosen).slice(0);
+      const nOut = c.logitRows.length;
+      const ids = chosen ? { chosen: new Uint32Array(words, bytes, chosen) } : {};
+      const V = this.nVocab;
+      const all = new Float32Array(words, 0, c.topk ? 0 : nOut * V);
+      const result = c.topk ? { logits: [], topk: readTopk(words, nOut, c.topk.k), ...ids } : { logits: c.logitRows.map((_, i) => all.subarray(i * V, (i + 1) * V)), topk: [] };
+      this.giveStaging(staging);
+      return { result, hostMs: performance.now() - t0 };
+    } catch (e) {
+      this.giveStaging(staging);
+      throw e;
+    }
   }
 
   private readonly waits = new Map<number, number>(); // ms from submit to results of the last run, by tokens
