@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const GPU_COMMANDS = new Set(['generate', 'serve', 'bench']);
+const GPU_COMMANDS = new Set(['generate', 'serve', 'bench', 'check']);
 const env = process.env;
 const privateMesa = fileURLToPath(new URL('../.cache/mesa/root', import.meta.url));
 if (GPU_COMMANDS.has(process.argv[2]) && !env.TABSERVE_GPU_ENV && !env.VK_ICD_FILENAMES && env.TABSERVE_SYSTEM_VULKAN !== '1' && existsSync(privateMesa)) {

@@ -3,6 +3,7 @@
  * argument errors into one line on stderr and exit code 2.
  */
 import { bench } from './bench.ts';
+import { check } from './check.ts';
 import { makeTestModel } from './make_test_model.ts';
 import { generate } from './generate.ts';
 import { serve } from './serve.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   tokenize,
   detokenize,
   bench,
+  check,
 };
 
 /** An error caused by how the command was called (exit code 2). */

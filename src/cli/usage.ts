@@ -89,6 +89,11 @@ commands:
                     back), weights GB/s per decode step and its share of the adapter's streaming-read
                     bandwidth (measured in the same run), GPU memory, load MB/s; ratios are ours / llama.cpp.
 
+  check             run every kernel against its CPU twin on this machine's WebGPU adapter: the adapter,
+                    then per kernel the cases passed / total and the largest error (a line per failing case);
+                    exit code 0 when every case passes, 1 otherwise
+      --json                        one JSON object {"ok","adapter","results","ms","uncaptured"} instead
+
   help              print this text
 
 Bad arguments print one line on stderr and exit with code 2.`;
