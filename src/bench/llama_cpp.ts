@@ -28,9 +28,11 @@ export async function measureLlamaCpp(path: string, prompt: number[], maxTokens:
     try {
       const seq = context.getSequence();
       const times: number[] = [];
+      const tokens: number[] = [];
       const start = performance.now();
-      for await (const _token of seq.evaluate(prompt as Token[], { temperature: 0 })) {
+      for await (const token of seq.evaluate(prompt as Token[], { temperature: 0 })) {
         times.push(performance.now());
+        tokens.push(token);
         if (times.length >= maxTokens) break;
       }
       const ttftMs = times[0] - start;
@@ -41,6 +43,7 @@ export async function measureLlamaCpp(path: string, prompt: number[], maxTokens:
         prefillTokensPerSecond: prompt.length / (ttftMs / 1000),
         decodeTokensPerSecond: (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000),
         decodeTokens: times.length,
+        tokens,
       };
     } finally {
       await context.dispose();

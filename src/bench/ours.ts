@@ -20,6 +20,7 @@ export interface RunFigures {
   prefillTokensPerSecond: number; // prompt tokens / ttft
   decodeTokensPerSecond: number; // tokens after the first / the time after the first
   decodeTokens: number;
+  tokens?: number[]; // the greedy tokens generated (compared between runtimes on the same prompt)
 }
 
 export interface OurFigures extends RunFigures {
@@ -116,6 +117,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const params = samplingParams({ temperature: 0, max_tokens: o.maxTokens, ignore_eos: true });
       const run = async (prompt: number[]) => {
         const times: number[] = [];
+        const tokens: number[] = [];
         const stepMs: number[] = []; // host ms of each decode step (one run between tokens)
         let timing = engine.forwardTiming();
         let last = timing;
@@ -123,6 +125,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         for await (const ev of generate(engine, { prompt, params, tokenizer })) {
           if (ev.kind !== 'token') continue;
           times.push(performance.now());
+          tokens.push(ev.token);
           const now = engine.forwardTiming();
           if (times.length === 1) timing = now; // decode steps start here
           else if (now.runs === last.runs + 1) stepMs.push(now.hostMs - last.hostMs);
@@ -130,7 +133,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         }
         const end = engine.forwardTiming();
         const hostMsMedian = stepMs.sort((a, b) => a - b)[stepMs.length >> 1] ?? NaN;
-        return { start, times, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs, hostMsMedian, aheadMs: end.aheadMs - timing.aheadMs };
+        return { start, times, tokens, steps: end.runs - timing.runs, hostMs: end.hostMs - timing.hostMs, hostMsMedian, aheadMs: end.aheadMs - timing.aheadMs };
       };
       await run(randomPrompt(Math.min(o.promptTokens, 16), hp.nVocab, 2)); // warm-up: pipelines, buffers
       const text = o.text ? textPrompt(tokenizer, o.promptTokens) : undefined;
@@ -150,6 +153,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         prefillTokensPerSecond: prompt.length / (ttftMs / 1000),
         decodeTokensPerSecond,
         decodeTokens: r.times.length,
+        tokens: r.tokens,
         hostMsPerStep: r.hostMs / Math.max(1, r.steps),
         hostMsMedian: r.hostMsMedian,
         aheadMsPerStep: r.aheadMs / Math.max(1, r.steps),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { markdownReport, type BenchReport } from './report.ts';
+import { markdownReport, sameTokens, type BenchReport } from './report.ts';
 import { SHAPES, unsupported } from './shapes.ts';
 
 const ours = {
@@ -14,12 +14,12 @@ const report = (over: Partial<BenchReport> = {}): BenchReport => ({
 
 describe('bench report', () => {
   test('one row per model with the percentage of the read bandwidth; the peer table gives ours / theirs', () => {
-    const peer = { backend: 'cpu (2 threads)', loadSeconds: 1, ttftMs: 1000, prefillTokensPerSecond: 512, decodeTokensPerSecond: 20, decodeTokens: 128 };
-    const md = markdownReport(report({ models: [{ model: 'smollm2-135m q8_0', ours, peer }] }));
+    const peer = { backend: 'cpu (2 threads)', loadSeconds: 1, ttftMs: 1000, prefillTokensPerSecond: 512, decodeTokensPerSecond: 20, decodeTokens: 128, tokens: [5, 6, 7, 9] };
+    const md = markdownReport(report({ models: [{ model: 'smollm2-135m q8_0', ours: { ...ours, tokens: [5, 6, 7, 8] }, peer }] }));
     const row = md.split('\n').find((l) => l.startsWith('| smollm2-135m q8_0 | 150 |'))!;
     expect(row.split('|').map((c) => c.trim())).toEqual(['', 'smollm2-135m q8_0', '150', '105', '2000', '256.0', '10.00', '0.80', '0.70', '0.60', '1.44', '50', '200 (140 + 20)', '']);
     const peerRow = md.split('\n').find((l) => l.includes('cpu (2 threads)'))!;
-    expect(peerRow).toContain('| 0.50 | 0.50 |'); // 256 / 512 and 10 / 20
+    expect(peerRow).toContain('| 0.50 | 0.50 | 3/4 |'); // 256 / 512 and 10 / 20; the 4th token differs
     expect(md).toContain('- date: 2026-12-03T07:00:00.000Z');
     expect(md).toContain('- command: `tabserve bench`');
   });
@@ -34,6 +34,14 @@ describe('bench report', () => {
     expect(lines.some((l) => l.includes('google / swiftshader'))).toBe(true);
     expect(lines.some((l) => l.includes('the same 512-token English prompt'))).toBe(true);
     expect(markdownReport(report({ models: [{ model: 'm', ours, browser: { kind: 'error', message: 'no WebGPU' } }] }))).toContain('failed: no WebGPU');
+  });
+
+  test('same tokens: the leading run that agrees, out of the shorter', () => {
+    expect(sameTokens([1, 2, 3], [1, 2, 3])).toBe('3/3');
+    expect(sameTokens([1, 2, 3], [1, 2])).toBe('2/2');
+    expect(sameTokens([4, 2, 3], [1, 2, 3])).toBe('0/3');
+    expect(sameTokens([1, 2, 3, 4], [1, 2, 5, 4])).toBe('2/4');
+    expect(sameTokens(undefined, [1])).toBe('-');
   });
 
   test('a peer that could not run says why; no peer, no peer table', () => {

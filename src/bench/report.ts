@@ -28,6 +28,15 @@ export interface BenchReport {
   models: ModelResult[];
 }
 
+/** How many leading tokens two greedy runs share, as 'k/n' (n: the shorter run), or '-' without both. */
+export function sameTokens(a: readonly number[] | undefined, b: readonly number[] | undefined): string {
+  if (!a || !b) return '-';
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < n && a[k] === b[k]) k++;
+  return `${k}/${n}`;
+}
+
 const MiB = (b: number) => (b / 1048576).toFixed(0);
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
@@ -66,14 +75,14 @@ export function markdownReport(r: BenchReport): string {
   ];
   const peers = r.models.filter((m) => m.peer || m.peerError);
   if (peers.length) {
-    lines.push('', 'Peer in the same run: llama.cpp (node-llama-cpp) on the same GGUF and prompt; ratios are ours / theirs.', '');
+    lines.push('', 'Peer in the same run: llama.cpp (node-llama-cpp) on the same GGUF and prompt; ratios are ours / theirs; same tokens: how many of the greedy tokens agree before the first that differs (near-ties of random weights can part them).', '');
     lines.push(
       ...table(
-        ['model', 'llama.cpp backend', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'prefill ratio', 'decode ratio'],
+        ['model', 'llama.cpp backend', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'prefill ratio', 'decode ratio', 'same tokens'],
         peers.map(({ model, ours: o, peer: p, peerError }) =>
           p
-            ? [model, p.backend, f(p.ttftMs, 0), f(p.prefillTokensPerSecond), f(p.decodeTokensPerSecond, 2), f(o.prefillTokensPerSecond / p.prefillTokensPerSecond, 2), f(o.decodeTokensPerSecond / p.decodeTokensPerSecond, 2)]
-            : [model, `unavailable: ${peerError}`, '-', '-', '-', '-', '-'],
+            ? [model, p.backend, f(p.ttftMs, 0), f(p.prefillTokensPerSecond), f(p.decodeTokensPerSecond, 2), f(o.prefillTokensPerSecond / p.prefillTokensPerSecond, 2), f(o.decodeTokensPerSecond / p.decodeTokensPerSecond, 2), sameTokens(o.tokens, p.tokens)]
+            : [model, `unavailable: ${peerError}`, '-', '-', '-', '-', '-', '-'],
         ),
       ),
     );

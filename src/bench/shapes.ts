@@ -1,6 +1,7 @@
 /**
  * Model shapes for `tabserve bench`: the dimensions of real models, random weights (decode speed depends on
- * the shapes and the weight type, not on the values), and the real vocabulary of each family so the
+ * the shapes and the weight type, not on the values: the quantized types are written as random blocks,
+ * src/gguf/random_blocks.ts, in seconds), and the real vocabulary of each family so the
  * embedding and lm_head have their real sizes. Files are generated once into .cache/bench/ and reused,
  * by us and by the peers, which load the very same GGUF.
  */
@@ -60,7 +61,7 @@ export async function shapeModel(id: string, type: WeightTypeName, log: (line: s
   mkdirSync(dir, { recursive: true });
   log(`writing ${path} (random weights, once) ...`);
   const vocab = await vocabFrom(join(root, '.cache', 'llama.cpp', 'models', s.vocab)); // npm run setup
-  const chunks = testModelGguf({ ...s, type, ctx: 4096, seed: 1, tiedEmbeddings: true, vocab });
+  const chunks = testModelGguf({ ...s, type, ctx: 4096, seed: 1, tiedEmbeddings: true, vocab, randomBlocks: true });
   await writeFile(path + '.part', chunks);
   await rename(path + '.part', path); // a killed run leaves no truncated model behind
   return path;

@@ -34,7 +34,7 @@ export function scaleMinK4(b: Uint8Array, at: number, s: number): [number, numbe
   return [(b[at + s + 4] & 15) | ((b[at + s - 4] >> 6) << 4), (b[at + s + 4] >> 4) | ((b[at + s] >> 6) << 4)];
 }
 
-function packScaleMinK4(sc: ArrayLike<number>, m: ArrayLike<number>, b: Uint8Array, at: number): void {
+export function packScaleMinK4(sc: ArrayLike<number>, m: ArrayLike<number>, b: Uint8Array, at: number): void {
   for (let s = 0; s < 4; s++) {
     b[at + s] = (sc[s] & 63) | ((sc[s + 4] >> 4) << 6);
     b[at + s + 4] = (m[s] & 63) | ((m[s + 4] >> 4) << 6);

@@ -6,6 +6,7 @@
  */
 import { GgmlType, TYPE_LAYOUT } from '../gguf/ggml.ts';
 import { quantize } from '../gguf/quant.ts';
+import { randomBlocks } from '../gguf/random_blocks.ts';
 import { meta, writeGguf, type MetaEntry, type TensorToWrite } from '../gguf/writer.ts';
 import { fillNormal, hashString, mulberry32 } from '../util/rng.ts';
 import { ARCH_TRAITS, ARCHS, isArch, type Arch } from './hparams.ts';
@@ -63,6 +64,7 @@ export interface TestModelOptions {
   attnSoftcap?: number; // gemma2: attention score cap (default 50)
   finalSoftcap?: number; // gemma2 (default 30), gemma3: logit cap
   vocab: Record<string, MetaEntry>; // tokenizer.* metadata
+  randomBlocks?: boolean; // 2-D weights of the types randomBlocks writes as random blocks of the same spread, not quantized normal values: seconds instead of minutes for a 1B model (benchmarks, where values do not matter)
 }
 
 /** The options each architecture accepts beyond the common ones. */
@@ -156,10 +158,12 @@ export function buildTestModel(o: TestModelOptions): { metadata: Record<string, 
   const tensors: TensorToWrite[] = [];
   // dims in ggml order [row length (inputs), rows (outputs)]; std 1/sqrt(inputs) keeps activations near unit scale
   const add = (name: string, dims: number[], std: number, mean = 0) => {
-    const values = fillNormal(new Float32Array(dims.reduce((x, y) => x * y, 1)), mulberry32(hashString(name, o.seed)), std, mean);
+    const elems = dims.reduce((x, y) => x * y, 1);
+    const rng = mulberry32(hashString(name, o.seed));
     // norms and biases stay f32, as llama.cpp's converters do
     const type = dims.length === 1 ? GgmlType.F32 : o.type === 'q4_k_m' ? q4kmType(name, o.layers, tied) : weightType;
-    tensors.push({ name, dims, type, data: quantize(type, values) });
+    const data = (o.randomBlocks && mean === 0 && randomBlocks(type, elems, std, rng)) || quantize(type, fillNormal(new Float32Array(elems), rng, std, mean));
+    tensors.push({ name, dims, type, data });
   };
   const matrix = (name: string, inputs: number, outputs: number) => add(name, [inputs, outputs], 1 / Math.sqrt(inputs));
 
