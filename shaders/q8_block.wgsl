@@ -11,6 +11,13 @@ struct Q8Block {
   sum: f32,          // sum of q (exact: |sum| <= 4064)
 };
 
+// q's four int8 as the bytes of a u32, lowest first: pack4xI8 spelled out, because this file is also part of
+// kernels that run where WGSL lacks packed_4x8_integer_dot_product (rms_norm, swiglu, attention_merge)
+fn pack_i8x4(q: vec4<i32>) -> u32 {
+  let b = (bitcast<vec4<u32>>(q) & vec4<u32>(0xffu)) << vec4<u32>(0u, 8u, 16u, 24u);
+  return b.x | b.y | b.z | b.w;
+}
+
 fn q8_block(v: array<vec4<f32>, 8>) -> Q8Block { // v[j]: elements 4j .. 4j+3
   var r: Q8Block;
   var amax = vec4<f32>(0.0);
@@ -23,7 +30,7 @@ fn q8_block(v: array<vec4<f32>, 8>) -> Q8Block { // v[j]: elements 4j .. 4j+3
   for (var j = 0u; j < 8u; j++) {
     let q = clamp(vec4<i32>(round(v[j] * id)), vec4<i32>(-127), vec4<i32>(127));
     sum += q;
-    r.qs[j] = pack4xI8(q);
+    r.qs[j] = pack_i8x4(q);
   }
   r.sum = f32(sum.x + sum.y + sum.z + sum.w);
   return r;
