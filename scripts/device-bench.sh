@@ -13,7 +13,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$here/.device/out}
 KIT=${KIT:-/tmp/tabserve-kit}
-BENCH_ARGS=${BENCH_ARGS:---shape all --type q8_0,q4_0,q4_k_m --prompt-tokens 512 --max-tokens 128 --streams 1,4,16}
+BENCH_ARGS=${BENCH_ARGS:---shape all --type q8_0,q4_0,q4_k_m --prompt-tokens 512 --max-tokens 128 --streams 1,4,16 --profile}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log") 2>&1
 step() { echo "== $(date -u +%T) $*"; }

@@ -10,6 +10,7 @@ import type { Gpu } from '../gpu/device.ts';
 import type { ByteSource } from '../gguf/source.ts';
 import { kvPageBytes } from '../kv/budget.ts';
 import { samplingParams } from '../sampling/params.ts';
+import { profileStep, type StepProfile } from './profile.ts';
 import { completionPromptIds } from '../template/prompt_ids.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../tokenizer/tokenizer.ts';
 import { mulberry32 } from '../util/rng.ts';
@@ -37,6 +38,8 @@ export interface OurFigures extends RunFigures {
   gpuPeakBytes: number; // most bytes of GPU buffers alive at once
   weightBytes: number;
   kvBytes: number;
+  profile?: StepProfile; // --profile: a decode step's GPU time per dispatch (profile.ts)
+  profileError?: string; // why there is none although asked for
 }
 
 /** Counts the bytes of buffers created and not yet destroyed on `device` until the returned stop(). */
@@ -92,6 +95,7 @@ export interface MeasureOptions {
   maxTokens: number;
   text?: boolean; // an English prompt (textPrompt) instead of random ids
   onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
+  profile?: boolean; // profile a decode step after the run (needs a device with 'timestamp-query')
 }
 
 export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: MeasureOptions): Promise<OurFigures> {
@@ -139,7 +143,10 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const text = o.text ? textPrompt(tokenizer, o.promptTokens) : undefined;
       const prompt = text?.ids ?? randomPrompt(o.promptTokens, hp.nVocab);
       const r = await run(prompt);
-      const ttftMs = r.times[0] - r.start;
+      // the last run was a decode step: its plan is replayed with timestamps
+      const plan = engine.lastRunPlan();
+      const canProfile = gpu.device.features.has('timestamp-query') ? (plan ? undefined : 'no decode step plan') : "the device has no 'timestamp-query'";
+      const profile = o.profile && !canProfile ? await profileStep(gpu.device, plan!) : undefined;      const ttftMs = r.times[0] - r.start;
       const decodeSeconds = (r.times[r.times.length - 1] - r.times[0]) / 1000;
       const decodeTokensPerSecond = (r.times.length - 1) / decodeSeconds;
       return {
@@ -162,6 +169,8 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         gpuPeakBytes: counter.peak(),
         weightBytes,
         kvBytes,
+        profile,
+        profileError: o.profile ? canProfile : undefined,
       };
     } finally {
       engine.unload();

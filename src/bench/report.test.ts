@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { markdownReport, sameTokens, type BenchReport } from './report.ts';
+import { markdownReport, profileSection, sameTokens, type BenchReport } from './report.ts';
 import { SHAPES, unsupported } from './shapes.ts';
 
 const ours = {
@@ -42,6 +42,28 @@ describe('bench report', () => {
     expect(sameTokens([4, 2, 3], [1, 2, 3])).toBe('0/3');
     expect(sameTokens([1, 2, 3, 4], [1, 2, 5, 4])).toBe('2/4');
     expect(sameTokens(undefined, [1])).toBe('-');
+  });
+
+  test('the step profile: per kernel, most time first, and the matmuls\' weight GB/s', () => {
+    const profile = {
+      stepNs: 9_000_000,
+      dispatches: [
+        { label: 'rms_norm|WG=64', ns: 500_000 },
+        { label: 'matmul_q8|TPR=64', ns: 4_000_000 },
+        { label: 'matmul|TPR=64', ns: 3_200_000 },
+        { label: 'matmul_q8|TPR=32', ns: 2_000_000 },
+        { label: 'attention_split|X=1', ns: 300_000 },
+      ],
+    };
+    const lines = profileSection('m', { ...ours, profile }, 28.8);
+    // 144e6 bytes in 9.2 ms of matmuls: 15.65 GB/s, 54% of 28.8; 10 tokens/s: 100000 µs a token
+    expect(lines[0]).toContain('9000 µs of GPU time as the one pass');
+    expect(lines[0]).toContain('5 dispatches, 10000 µs');
+    expect(lines[0]).toContain('100000 µs per token');
+    expect(lines[0]).toContain('at 15.65 GB/s (54% of the read bandwidth)');
+    expect(lines.slice(2 + 2)).toEqual(['| matmul_q8 | 2 | 6000 | 60% |', '| matmul | 1 | 3200 | 32% |', '| rms_norm | 1 | 500 | 5% |', '| attention_split | 1 | 300 | 3% |']);
+    expect(profileSection('m', { ...ours, profileError: 'no timestamps' }, 1)).toEqual(['Decode step profile of m: none: no timestamps']);
+    expect(markdownReport(report({ models: [{ model: 'm', ours: { ...ours, profile } }] }))).toContain('Decode step profile of m');
   });
 
   test('a peer that could not run says why; no peer, no peer table', () => {

@@ -6,6 +6,7 @@ import type { Bandwidth } from './bandwidth.ts';
 import type { BrowserBenchResult } from './browser/messages.ts';
 import type { PeerFigures } from './llama_cpp.ts';
 import type { OurFigures, RunFigures } from './ours.ts';
+import { profileRows } from './profile.ts';
 import type { StreamsResult } from './streams.ts';
 
 export interface ModelResult {
@@ -92,8 +93,30 @@ export function markdownReport(r: BenchReport): string {
     lines.push('', `Concurrent greedy streams on ${m.model} (continuous batching): aggregate tokens/s, and its ratio to the first count.`, '');
     lines.push(...table(['streams', 'tokens', 'seconds', 'tokens/s', 'ratio', 'chunks'], m.streams!.map((s) => [String(s.streams), String(s.tokens), f(s.seconds, 2), f(s.tokensPerSecond), f(s.tokensPerSecond / base, 2), String(s.chunks)])));
   }
+  for (const m of r.models.filter((x) => x.ours.profile || x.ours.profileError)) lines.push('', ...profileSection(m.model, m.ours, r.bandwidth.gbPerSecond));
   for (const m of r.models.filter((x) => x.browser)) lines.push('', ...browserSection(m.model, m.browser!));
   return lines.join('\n') + '\n';
+}
+
+/** Kernels whose time is reading weights: their GB/s is the step's weight bytes over their time. */
+const WEIGHT_KERNELS = ['matmul', 'matmul_q8'];
+
+/** --profile: a decode step's GPU time per kernel (profile.ts), against the step's wall time per token. */
+export function profileSection(model: string, o: OurFigures, readGBPerSecond: number): string[] {
+  const p = o.profile;
+  if (!p) return [`Decode step profile of ${model}: none: ${o.profileError}`];
+  const rows = profileRows(p);
+  const us = (ns: number) => f(ns / 1000, 0);
+  const sum = rows.reduce((t, r) => t + r.ns, 0);
+  const matNs = rows.filter((r) => WEIGHT_KERNELS.includes(r.kernel)).reduce((t, r) => t + r.ns, 0);
+  const matGB = matNs > 0 ? o.weightBytesPerToken / matNs : NaN; // bytes per ns = GB/s
+  return [
+    `Decode step profile of ${model} (timestamp queries, medians): ${us(p.stepNs)} µs of GPU time as the one pass the engine submits; ` +
+      `${p.dispatches.length} dispatches, ${us(sum)} µs when each runs in a pass of its own; ${f(1e6 / o.decodeTokensPerSecond, 0)} µs per token in the decode above. ` +
+      `The matmuls read the step's weights at ${f(matGB, 2)} GB/s (${f((100 * matGB) / readGBPerSecond, 0)}% of the read bandwidth).`,
+    '',
+    ...table(['kernel', 'dispatches', 'µs', 'share'], rows.map((r) => [r.kernel, String(r.dispatches), us(r.ns), `${f(100 * r.share, 0)}%`])),
+  ];
 }
 
 function browserSection(model: string, b: NonNullable<ModelResult['browser']>): string[] {

@@ -50,6 +50,7 @@ export async function bench(argv: string[]): Promise<void> {
       'stream-tokens': { type: 'string', default: '32' },
       record: { type: 'string' },
       json: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       browser: { type: 'boolean', default: false },
       'browser-peers': { type: 'string', default: 'cpu,webgpu' },
     },
@@ -78,7 +79,7 @@ export async function bench(argv: string[]): Promise<void> {
   }
   if (!models.length) throw new UsageError('no model to bench');
 
-  const gpu = await openGpu(await nodeGpu());
+  const gpu = await openGpu(await nodeGpu(), { timestamps: values.profile });
   try {
     log('measuring the streaming-read bandwidth ...');
     const bandwidth = await measureBandwidth(gpu.device);
@@ -86,7 +87,7 @@ export async function bench(argv: string[]): Promise<void> {
     for (const m of models) {
       const path = await m.path();
       log(`${m.name}: tabserve ...`);
-      const ours = await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens });
+      const ours = await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile });
       const result: ModelResult = { model: m.name, ours };
       if (values.peer === 'llama.cpp') {
         log(`${m.name}: llama.cpp ...`);

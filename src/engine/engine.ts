@@ -17,6 +17,7 @@ import type { MetaEntry } from '../gguf/writer.ts';
 import { planKvPool } from '../kv/budget.ts';
 import { KvPool } from '../kv/pool.ts';
 import { Forward, type ForwardResult } from '../model/forward.ts';
+import type { Plan } from '../model/plans.ts';
 import { fuseProjections } from '../model/fuse.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
@@ -207,6 +208,11 @@ export class Engine {
   /** Forward runs so far, their host milliseconds and those encoding ahead (Forward.timing): benchmarks, tests. */
   forwardTiming(): Forward['timing'] {
     return { ...this.fwd.timing };
+  }
+
+  /** The last forward run's dispatches and Params (model/plans.ts), for the bench's step profile. */
+  lastRunPlan(): Plan | undefined {
+    return this.fwd.lastPlan;
   }
 
   /**

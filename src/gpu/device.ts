@@ -55,13 +55,14 @@ const LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
-export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<Gpu> {
+/** `timestamps`: also enable 'timestamp-query' where the adapter has it (the bench's step profile). */
+export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu, o: { timestamps?: boolean } = {}): Promise<Gpu> {
   if (!gpu) throw new GpuError('no-webgpu', 'WebGPU is not available here (no navigator.gpu)');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new GpuError('no-adapter', 'no WebGPU adapter was found (requestAdapter returned null)');
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS) requiredLimits[k] = adapter.limits[k];
-  const requiredFeatures = (['shader-f16', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  const requiredFeatures = (['shader-f16', 'subgroups', ...(o.timestamps ? ['timestamp-query'] : [])] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'tabserve' });

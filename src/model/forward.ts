@@ -212,6 +212,8 @@ export class Forward {
   /** The next run's command buffer, encoded while the GPU ran the last one (a replay of its plan). */
   private ahead?: Ahead;
   private flushed?: Plan; // the plan whose Params the uniform buffers hold
+  /** The last run's plan, whose Params the uniform buffers hold: replayed as is by the bench's profile. */
+  get lastPlan(): Plan | undefined { return this.flushed; }
   private done: Promise<number> = Promise.resolve(0); // performance.now() when the last run started was read
 
   /** Runs one chunk and returns the logits of chunk.logitRows (or their top k). */

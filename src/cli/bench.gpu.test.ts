@@ -1,0 +1,32 @@
+/**
+ * `tabserve bench` end to end on a small generated model: the real CLI against llama.cpp on the same file,
+ * with the step profile. The greedy tokens must agree with llama.cpp's (test models are peaked enough that
+ * greedy choices are not near-ties), and the profile must account for the decode step's dispatches.
+ */
+import { describe, expect, test } from 'vitest';
+import type { BenchReport } from '../bench/report.ts';
+import { runCli } from '../testing/cli.ts';
+import { makeModel } from '../testing/models.ts';
+
+const model = () => makeModel({ name: 'cli bench llama q8_0', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256', '--layers', '3'], vocab: 'llama-bpe' });
+
+describe('tabserve bench', () => {
+  test('--profile --json: our figures, llama.cpp\'s on the same tokens, and a decode step per dispatch', () => {
+    const r = runCli(['bench', '--model', model(), '--prompt-tokens', '12', '--max-tokens', '6', '--profile', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as BenchReport;
+    const [m] = report.models;
+    expect(m.ours.decodeTokensPerSecond).toBeGreaterThan(0);
+    expect(m.ours.tokens).toHaveLength(6);
+    expect(m.peer?.tokens, m.peerError).toEqual(m.ours.tokens); // the same greedy tokens as llama.cpp
+    const p = m.ours.profile!;
+    expect(p, m.ours.profileError).toBeDefined();
+    expect(p.stepNs).toBeGreaterThan(0);
+    const kernels = new Set(p.dispatches.map((d) => d.label.split('|')[0]));
+    for (const k of ['embedding', 'rms_norm', 'attention_split', 'swiglu', 'topk']) expect(kernels).toContain(k);
+    expect(kernels.has('matmul') || kernels.has('matmul_q8')).toBe(true);
+    expect(p.dispatches.filter((d) => d.label.startsWith('rms_norm|'))).toHaveLength(2 * 3 + 1); // two a layer and the final norm
+    expect(p.dispatches.every((d) => d.ns >= 0)).toBe(true);
+    expect(p.dispatches.reduce((t, d) => t + d.ns, 0)).toBeGreaterThan(0);
+  });
+});
