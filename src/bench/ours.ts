@@ -96,6 +96,7 @@ export interface MeasureOptions {
   text?: boolean; // an English prompt (textPrompt) instead of random ids
   onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
   profile?: boolean; // profile a decode step after the run (needs a device with 'timestamp-query')
+  matmulLanes?: number; // Engine.load's: lanes per row of the decode matmuls (bench --lanes)
 }
 
 export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: MeasureOptions): Promise<OurFigures> {
@@ -105,7 +106,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
     const source = await open();
     const fileBytes = source.size;
     const contextTokens = o.promptTokens + o.maxTokens + 8;
-    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16 });
+    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16, matmulLanes: o.matmulLanes });
     const loadSeconds = (performance.now() - t0) / 1000;
     try {
       const { tensors } = await Engine.inspect(await open());

@@ -11,11 +11,14 @@ import { makeModel } from '../testing/models.ts';
 const model = () => makeModel({ name: 'cli bench llama q8_0', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256', '--layers', '3'], vocab: 'llama-bpe' });
 
 describe('tabserve bench', () => {
-  test('--profile --json: our figures, llama.cpp\'s on the same tokens, and a decode step per dispatch', () => {
-    const r = runCli(['bench', '--model', model(), '--prompt-tokens', '12', '--max-tokens', '6', '--profile', '--json']);
+  test('--profile --lanes 4 --json: our figures, llama.cpp\'s on the same tokens, a decode step per dispatch; another layout, the same tokens', () => {
+    const r = runCli(['bench', '--model', model(), '--prompt-tokens', '12', '--max-tokens', '6', '--profile', '--lanes', '4', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as BenchReport;
-    const [m] = report.models;
+    const [m, four] = report.models;
+    expect(four.model).toMatch(/, 4 lanes$/);
+    expect(four.ours.tokens).toEqual(m.ours.tokens);
+    expect(four.peer).toBeUndefined();
     expect(m.ours.decodeTokensPerSecond).toBeGreaterThan(0);
     expect(m.ours.tokens).toHaveLength(6);
     expect(m.peer?.tokens, m.peerError).toEqual(m.ours.tokens); // the same greedy tokens as llama.cpp

@@ -51,6 +51,7 @@ export async function bench(argv: string[]): Promise<void> {
       record: { type: 'string' },
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      lanes: { type: 'string' },
       browser: { type: 'boolean', default: false },
       'browser-peers': { type: 'string', default: 'cpu,webgpu' },
     },
@@ -60,6 +61,9 @@ export async function bench(argv: string[]): Promise<void> {
   if (maxTokens < 2) throw new UsageError('--max-tokens must be at least 2 (decode speed is timed after the first token)');
   const streams = values.streams ? positiveInts('streams', values.streams) : [];
   const [streamTokens] = positiveInts('stream-tokens', values['stream-tokens']);
+  const lanes = values.lanes ? positiveInts('lanes', values.lanes) : [];
+  const badLanes = lanes.filter((n) => n > 64 || (n & (n - 1)) !== 0);
+  if (badLanes.length) throw new UsageError(`--lanes must be powers of two from 1 to 64, got ${badLanes.join(', ')}`);
   if (!['llama.cpp', 'none'].includes(values.peer)) throw new UsageError(`--peer must be llama.cpp or none, got '${values.peer}'`);
   const browserPeers = values['browser-peers'] === 'none' ? [] : list<BrowserPeerName>('browser-peers', values['browser-peers'], ['cpu', 'webgpu']);
   const log = (line: string) => console.error(`bench: ${line}`);
@@ -109,6 +113,10 @@ export async function bench(argv: string[]): Promise<void> {
         result.streams = await measureStreams(gpu, path, streams, streamTokens);
       }
       results.push(result);
+      for (const n of lanes) {
+        log(`${m.name}: tabserve, ${n} lanes per decode matmul row ...`);
+        results.push({ model: `${m.name}, ${n} lanes`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, matmulLanes: n }) });
+      }
     }
     const report: BenchReport = {
       date: new Date().toISOString(),

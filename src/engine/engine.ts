@@ -49,6 +49,8 @@ export interface LoadOptions {
   int8Dot?: boolean;
   /** Encode every forward run afresh and throw where a replayed step plan would differ (model/plans.ts; tests). */
   checkPlans?: boolean;
+  /** Lanes per row of one-token matmuls (a power of two, 1..64) instead of the adapter's default: tuning (bench --lanes). */
+  matmulLanes?: number;
 }
 
 export interface ModelHeader {
@@ -105,6 +107,8 @@ export class Engine {
 
   static async load(gpu: Gpu, source: ByteSource, o: LoadOptions = {}): Promise<Engine> {
     const { device, info } = gpu;
+    const lanes = o.matmulLanes;
+    if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) throw new RangeError(`matmulLanes must be a power of two from 1 to 64, got ${lanes}`);
     const { file, hp, tensors: infos } = await Engine.inspect(source);
     const totalBytes = infos.reduce((s, t) => s + t.bytes, 0);
     const maxPartBytes = Math.min(info.maxStorageBufferBindingSize, info.maxBufferSize);
@@ -156,6 +160,7 @@ export class Engine {
         int8Dot: info.int8Dot && (o.int8Dot ?? true),
         subgroupLanes: info.subgroupLanes,
         checkPlans: o.checkPlans,
+        matmulLanes: o.matmulLanes,
       });
       await device.queue.onSubmittedWorkDone();
     } catch (e) {

@@ -45,6 +45,7 @@ export interface ForwardOptions {
   int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 / Q4_K matmuls quantize x to 8 bits and take integer dots
   subgroupLanes?: number; // GpuInfo.subgroupLanes: matmuls sum a row's lanes by subgroup shuffles
   checkPlans?: boolean; // encode every run afresh and throw where it differs from the plan it would replay (tests)
+  matmulLanes?: number; // lanes per row of one-token (decode) matmuls instead of the adapter's default (bench --lanes)
 }
 
 export interface ForwardResult {

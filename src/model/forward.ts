@@ -185,7 +185,7 @@ export class Forward {
   private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[]): void {
     const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
-      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows };
+      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: m === 1 ? this.opts.matmulLanes : undefined };
       if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
       else this.matmul.encode(rec, { ...a, x: x.f });
     }
@@ -211,8 +211,7 @@ export class Forward {
 
   /** The next run's command buffer, encoded while the GPU ran the last one (a replay of its plan). */
   private ahead?: Ahead;
-  private flushed?: Plan; // the plan whose Params the uniform buffers hold
-  /** The last run's plan, whose Params the uniform buffers hold: replayed as is by the bench's profile. */
+  private flushed?: Plan; // the plan whose Params the uniform buffers hold (lastPlan: the bench's profile replays it)
   get lastPlan(): Plan | undefined { return this.flushed; }
   private done: Promise<number> = Promise.resolve(0); // performance.now() when the last run started was read
 
