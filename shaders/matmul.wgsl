@@ -32,6 +32,10 @@ struct Params {
   seg2: u32,      // first row of segment 2; n: none
   base1: u32,     // element of y where segment 1's [m][seg2 - seg1] region starts
   base2: u32,     // element of y where segment 2's [m][n - seg2] region starts
+  bias_at: u32,   // element of bias for row 0 (read with BIAS only)
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -39,6 +43,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>; // [m][k] f32, read 4 at a time (buffer padded to 16 bytes)
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w, 16 at a time (repacked rows)
+@group(0) @binding(5) var<storage, read> bias: array<f32>; // [.. bias_at + n] with BIAS; else any buffer, unread
 
 fn xs(i: u32) -> f32 { // element i of x
   return x[i >> 2u][i & 3u];

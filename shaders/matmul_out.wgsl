@@ -1,11 +1,21 @@
 // Where and how a matmul writes its results. Not a kernel: prepended to matmul.wgsl and matmul_q8.wgsl, whose
-// Params end with the four fields used here and which declare WG, TPR, TT and y. Rows of W may fall into up
+// Params end with the five fields used here and which declare WG, TPR, TT, y and bias. Rows of W may fall into up
 // to three segments (a fused weight: q|k|v, or gate|up), each written as its own [tokens][rows of the
 // segment] region of y:
 //   rows 0 .. seg1 - 1:     y[t * y_stride + y_offset + o]                (as an unfused weight)
 //   rows seg1 .. seg2 - 1:  y[base1 + t * (seg2 - seg1) + (o - seg1)]
 //   rows seg2 .. n - 1:     y[base2 + t * (n - seg2) + (o - seg2)]
-// seg1 = seg2 = n: one segment.
+// seg1 = seg2 = n: one segment. With BIAS, row o's result is stored plus bias[bias_at + o] (qwen2's q, k and v
+// biases: no dispatch adds them after).
+
+override BIAS: bool = false;
+
+fn out_value(o: u32, v: f32) -> f32 {
+  if (BIAS) {
+    return v + bias[params.bias_at + o];
+  }
+  return v;
+}
 
 fn out_index(t: u32, o: u32) -> u32 {
   if (o >= params.seg2) {
@@ -35,7 +45,7 @@ fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
     for (var r = 0u; r < RPI; r++) {
       if (o + r * WG < params.n) {
         for (var tt = 0u; tt < nt; tt++) {
-          y[out_index(t0 + tt, o + r * WG)] = s[r * 8u + tt];
+          y[out_index(t0 + tt, o + r * WG)] = out_value(o + r * WG, s[r * 8u + tt]);
         }
       }
     }
@@ -56,7 +66,7 @@ fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
         for (var i = 0u; i < TPR / lanes; i++) {
           v += partial[tt * WG + lid / lanes + i];
         }
-        y[out_index(t0 + tt, o)] = v;
+        y[out_index(t0 + tt, o)] = out_value(o, v);
       }
     }
     return;
@@ -75,7 +85,7 @@ fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
   }
   if (j == 0u && o < params.n) {
     for (var tt = 0u; tt < nt; tt++) {
-      y[out_index(t0 + tt, o)] = partial[tt * WG + lid];
+      y[out_index(t0 + tt, o)] = out_value(o, partial[tt * WG + lid]);
     }
   }
 }

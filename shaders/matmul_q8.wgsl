@@ -35,6 +35,10 @@ struct Params {
   seg2: u32,      // first row of segment 2; n: none
   base1: u32,     // element of y where segment 1's [m][seg2 - seg1] region starts
   base2: u32,     // element of y where segment 2's [m][n - seg2] region starts
+  bias_at: u32,   // element of bias for row 0 (read with BIAS only)
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -43,6 +47,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> w4: array<vec4<u32>>; // the same bytes as w: the weight blocks
 @group(0) @binding(5) var<storage, read> xd: array<vec2<f32>>; // (d, sumq) per block of x
+@group(0) @binding(6) var<storage, read> bias: array<f32>; // [.. bias_at + n] with BIAS; else any buffer, unread
 
 // One block of a weight row, as the integer dot takes it.
 struct WBlock {

@@ -10,7 +10,6 @@
  * found usable subgroups, as the engine does. No kernel needs shader-f16 (f16 values are unpacked from u32).
  */
 import type { Gpu, GpuInfo } from '../gpu/device.ts';
-import { addCases, checkAdd } from './add.check.ts';
 import { attentionCases, checkAttention } from './attention.check.ts';
 import { attentionSplitCases, checkAttentionSplit } from './attention_split.check.ts';
 import type { CaseResult } from './check.ts';
@@ -44,7 +43,6 @@ const CHECKS: KernelCheck[] = [
   { name: 'embedding', run: (d) => checkEmbedding(d, embeddingCases(5), 5) },
   { name: 'rope', run: (d) => checkRope(d, ropeCases(6), 6) },
   { name: 'swiglu', run: (d) => checkSwiglu(d, swigluCases(7), 7) },
-  { name: 'add', run: (d) => checkAdd(d, addCases(8), 8) },
   { name: 'kv_write', run: (d) => checkKvWrite(d, kvWriteCases(9), 9) },
   { name: 'rope_kv', run: (d) => checkRopeKv(d, ropeKvCases(17), 17) },
   { name: 'attention', run: (d) => checkAttention(d, attentionCases(10), 10) },

@@ -20,6 +20,18 @@ export interface MatmulCase {
   offset: number; // bytes of other data before W in its buffer (a multiple of 32, as in GGUF files)
   lanes?: number; // invocations per output row; default: the kernel's choice for k
   segments?: number[]; // a fused weight: rows per output segment, each its own region of y (2 or 3, adding up to n)
+  biasAt?: number; // y = x W^T + bias[biasAt + o]: a random bias of biasAt + n elements
+}
+
+/** A case's bias (biasAt + n random values) and the CPU result with it added, or undefined without one. */
+export function caseBias(c: { biasAt?: number; m: number; n: number }, rng: () => number): Float32Array | undefined {
+  return c.biasAt === undefined ? undefined : fillNormal(new Float32Array(c.biasAt + c.n), rng, 1);
+}
+
+/** y[t][o] += bias[biasAt + o] on [m][n] results (in place). */
+export function addBias(y: Float32Array, bias: Float32Array | undefined, c: { biasAt?: number; m: number; n: number }): Float32Array {
+  if (bias) for (let t = 0; t < c.m; t++) for (let o = 0; o < c.n; o++) y[t * c.n + o] += bias[c.biasAt! + o];
+  return y;
 }
 
 /**
@@ -81,6 +93,10 @@ export function matmulCases(seed: number, random = 3): MatmulCase[] {
   cases.push({ type: GgmlType.F16, m: 1, k: 64, n: 96 + 32 + 32, offset: 0, segments: [96, 32, 32] });
   cases.push({ type: GgmlType.Q8_0, m: 11, k: 128, n: 300, offset: 32, segments: [150, 150] });
   cases.push({ type: Q8_0_R, m: 3, k: 96, n: 70, offset: 0, segments: [40, 20, 10], lanes: 1 });
+  // with a bias added as the rows are written: a fused q|k|v's (decode), a row-split part's (prefill), one lane a row
+  cases.push({ type: GgmlType.Q8_0, m: 1, k: 64, n: 96 + 32 + 32, offset: 0, segments: [96, 32, 32], biasAt: 0 });
+  cases.push({ type: GgmlType.F32, m: 11, k: 128, n: 37, offset: 32, biasAt: 7 });
+  cases.push({ type: Q8_0_R, m: 3, k: 96, n: 70, offset: 0, lanes: 1, biasAt: 3 });
   return cases;
 }
 
@@ -107,17 +123,18 @@ export async function checkMatmul(device: GPUDevice, cases: MatmulCase[], seed =
     const src = sourceType(c.type);
     const { file: wq, buffer: wbuf } = caseWeights(c.type, c.n, c.k, c.offset, rng);
     const x = fillNormal(new Float32Array(c.m * c.k), rng, 2);
+    const bias = caseBias(c, rng);
     const sg = lanes > 0 && subgroupCase(c);
     const seg = c.segments && segmentLayout(c.m, c.segments);
-    const { out: raw, gpuError } = await runCase(device, [wbuf, x], seg?.outElems ?? c.m * c.n, (enc, [bw, bx], by) =>
-      (sg ? sgKernel : kernel).encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes, segments: seg?.segments }),
+    const { out: raw, gpuError } = await runCase(device, [wbuf, x, bias ?? new Float32Array(4)], seg?.outElems ?? c.m * c.n, (enc, [bw, bx, bb], by) =>
+      (sg ? sgKernel : kernel).encode(enc, { type: c.type, w: bw, wOffset: c.offset, x: bx, y: by, m: c.m, k: c.k, n: c.n, lanes: c.lanes, segments: seg?.segments, bias: bias && bb, biasAt: c.biasAt }),
     );
     const out = seg ? seg.gather(raw) : raw;
-    const want = matmulCpu(src, wq, x, c.m, c.k, c.n);
+    const want = addBias(matmulCpu(src, wq, x, c.m, c.k, c.n), bias, c);
     // rounding error of a dot product grows with the sum of |terms|
     const wAbs = dequantize(src, wq, c.n * c.k).map(Math.abs);
     const scale = matmulCpu(GgmlType.F32, new Uint8Array(wAbs.buffer), x.map(Math.abs), c.m, c.k, c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${seg ? ` segments=${c.segments}` : ''}${sg ? ` subgroups=${lanes}` : ''}`;
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${seg ? ` segments=${c.segments}` : ''}${bias ? ` bias@${c.biasAt}` : ''}${sg ? ` subgroups=${lanes}` : ''}`;
     let cmp = compare(out, want, 1e-6, 2e-6, scale);
     if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
     results.push(caseResult(name, cmp, gpuError));

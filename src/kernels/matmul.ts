@@ -21,15 +21,29 @@ export interface OutSegment {
   base: number; // elements
 }
 
-/** Where the output goes: columns yOffset.. of rows yStride long, or (segments) regions, 2 or 3, per part of a fused weight. */
+/**
+ * Where the output goes: columns yOffset.. of rows yStride long, or (segments) regions, 2 or 3, per part of a
+ * fused weight; and what is added to it: row o's result plus bias[biasAt + o] when `bias` is given.
+ */
 export interface MatmulOut {
   yOffset?: number; // column written by W's row 0, in elements (for weights split by rows)
   yStride?: number; // elements per token row of y; default n
   segments?: OutSegment[]; // instead of yOffset / yStride: their rows add up to n
+  bias?: Binding; // [.. biasAt + n] f32
+  biasAt?: number; // element of bias for row 0 (a part of a weight split by rows: its first row)
 }
 
-/** The Params words after x_offset: y_offset, y_stride, seg1, seg2, base1, base2. */
+/** The Params words after x_offset: y_offset, y_stride, seg1, seg2, base1, base2, bias_at, then padding. */
 export function outWords(kernel: string, n: number, a: MatmulOut): number[] {
+  return [...outRegion(kernel, n, a), a.bias ? (a.biasAt ?? 0) : 0, 0, 0, 0];
+}
+
+/** The bias binding (any bound buffer stands in where none is added: `BIAS` off, it is not read) and `BIAS`. */
+export function biasBinding(a: MatmulOut, standIn: Binding): { bias: Binding; BIAS: number } {
+  return { bias: a.bias ?? standIn, BIAS: a.bias ? 1 : 0 };
+}
+
+function outRegion(kernel: string, n: number, a: MatmulOut): number[] {
   const s = a.segments;
   if (!s) return [a.yOffset ?? 0, a.yStride ?? n, n, n, 0, 0];
   if (s.length < 2 || s.length > 3 || s.reduce((t, g) => t + g.rows, 0) !== n) throw new Error(`${kernel}: output segments ${JSON.stringify(s)} do not split ${n} rows in 2 or 3`);
@@ -88,7 +102,8 @@ export class MatmulKernel extends Kernel {
     if (rowBytes % 4 === 0 && (a.xOffset ?? 0) % 4 !== 0) throw new Error(`matmul: x offset ${a.xOffset} of a quantized row is not a multiple of 4`);
     const params = new Uint32Array([a.k, a.n, a.m, wOffset, rowBytes, a.xOffset ?? 0, ...outWords('matmul', a.n, a)]);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul', this.wg, !!this.o.cpuAdapter, a);
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes) }, params.buffer, [a.w, a.x, a.y, a.w], groups);
+    const { bias, BIAS } = biasBinding(a, a.w);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes), BIAS }, params.buffer, [a.w, a.x, a.y, a.w, bias], groups);
   }
 }
 

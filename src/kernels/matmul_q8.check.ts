@@ -8,7 +8,7 @@
  */
 import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q6_K_R, Q8_0_R, sourceType, weightTypeName, type WeightType } from '../model/repack.ts';
-import { caseWeights, segmentLayout, subgroupCase } from './matmul.check.ts';
+import { addBias, caseBias, caseWeights, segmentLayout, subgroupCase } from './matmul.check.ts';
 import { subgroupLanes } from '../gpu/subgroups.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, runCase, type CaseResult } from './check.ts';
@@ -28,6 +28,7 @@ export interface MatmulQ8Case {
   pad?: number; // y rows are n + 2 * pad long, W's outputs at columns pad ..
   segments?: number[]; // a fused weight: rows per output segment (segmentLayout)
   rpi?: number; // output rows per invocation (with lanes: 1); default 1
+  biasAt?: number; // y = x W^T + bias[biasAt + o] (caseBias)
 }
 
 export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
@@ -82,6 +83,11 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
     cases.push({ type: S, m: 1 + Math.floor(rng() * 4), k: 256 * (1 + Math.floor(rng() * 6)), n: 1 + Math.floor(rng() * 200), offset: 16 * Math.floor(rng() * 3) });
   }
   cases.push({ type: Q8_0_R, m: 1, k: 32, n: 70_001, offset: 0, lanes: 64 }); // the wg.y spill
+  // with a bias added as the rows are written: a fused q|k|v's, a row-split part's, both layouts
+  cases.push({ type: Q8_0_R, m: 1, k: 576, n: 576 + 2 * 192, offset: 0, lanes: 1, rpi: 2, segments: [576, 192, 192], biasAt: 0 });
+  cases.push({ type: Q4_0_R, m: 10, k: 64, n: 96, offset: 32, segments: [40, 56], biasAt: 5 });
+  cases.push({ type: K, m: 1, k: 512, n: 131, offset: 0, biasAt: 2 });
+  cases.push({ type: S, m: 9, k: 256, n: 300, offset: 16, lanes: 1, rpi: 4, biasAt: 1 });
   return cases;
 }
 
@@ -102,15 +108,17 @@ export async function checkMatmulQ8(device: GPUDevice, cases: MatmulQ8Case[], se
     const packed = packQ8(xq);
     const stride = c.n + 2 * pad;
     const seg = c.segments && segmentLayout(c.m, c.segments);
-    const { out: raw, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd], seg?.outElems ?? c.m * stride, (rec, [bw, bq, bd], by) =>
-      (sg ? sgKernel : kernel).encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes, rowsPerInvocation: c.rpi }),
+    const bias = caseBias(c, rng);
+    const { out: raw, gpuError } = await runCase(device, [wbuf, packed.xq, packed.xd, bias ?? new Float32Array(4)], seg?.outElems ?? c.m * stride, (rec, [bw, bq, bd, bb], by) =>
+      (sg ? sgKernel : kernel).encode(rec, { type: c.type, w: bw, wOffset: c.offset, xq: bq, xd: bd, xOffset: skip * c.k, y: by, yOffset: pad, yStride: stride, segments: seg?.segments, m: c.m, k: c.k, n: c.n, lanes: c.lanes, rowsPerInvocation: c.rpi, bias: bias && bb, biasAt: c.biasAt }),
     );
     const out = seg ? seg.gather(raw) : raw;
     const mine = { q: xq.q.subarray(skip * c.k), d: xq.d.subarray(skip * (c.k / 32)), sum: xq.sum.subarray(skip * (c.k / 32)) };
     const want = matmulQ8Cpu(src, wq, mine, c.m, c.k, c.n);
+    addBias(want.y, bias, c);
     const got = new Float32Array(c.m * c.n);
     for (let t = 0; t < c.m; t++) got.set(seg ? out.subarray(t * c.n, (t + 1) * c.n) : out.subarray(t * stride + pad, t * stride + pad + c.n), t * c.n);
-    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${c.rpi ? ` rpi=${c.rpi}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}${sg ? ` subgroups=${lanes}` : ''}`;
+    const name = `${weightTypeName(c.type)} m=${c.m} k=${c.k} n=${c.n} offset=${c.offset}${c.lanes ? ` lanes=${c.lanes}` : ''}${c.rpi ? ` rpi=${c.rpi}` : ''}${skip ? ` skip=${skip} pad=${pad}` : ''}${seg ? ` segments=${c.segments}` : ''}${bias ? ` bias@${c.biasAt}` : ''}${sg ? ` subgroups=${lanes}` : ''}`;
     let cmp = compare(got, want.y, 1e-6, 2e-6, want.abs);
     if (cmp.ok && seg) cmp = compare(seg.gaps(raw), new Float32Array(5 * c.segments!.length), 0, 0); // nothing written between regions
     results.push(caseResult(name, cmp, gpuError));

@@ -8,7 +8,7 @@ import MATMUL_Q8_WGSL from '../../shaders/matmul_q8.wgsl?raw';
 import { GgmlType } from '../gguf/ggml.ts';
 import { Q4_0_R, Q6_K_R, Q8_0_R, weightRowBytes, weightTypeName, type WeightType } from '../model/repack.ts';
 import { Kernel } from './pipelines.ts';
-import { MATMUL_OUT_WGSL, matmulGrid, outWords, type MatmulOut } from './matmul.ts';
+import { MATMUL_OUT_WGSL, biasBinding, matmulGrid, outWords, type MatmulOut } from './matmul.ts';
 import type { Binding, Recorder } from './runtime.ts';
 import { sgLanes, withSubgroupSums } from './subgroups.ts';
 
@@ -68,6 +68,7 @@ export class MatmulQ8Kernel extends Kernel {
     const cpu = !!this.o.cpuAdapter;
     const rpi = a.rowsPerInvocation ?? (cpu && (a.lanes ?? 1) === 1 ? cpuRowsPerInvocation(a.type, a.m) : 1);
     const { lanes, tt, groups } = matmulGrid(this.device, 'matmul_q8', this.wg, cpu, a, rpi);
-    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, RPI: rpi, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes) }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd], groups);
+    const { bias, BIAS } = biasBinding(a, a.w);
+    this.pipelines.dispatch(rec, { WG: this.wg, TPR: lanes, TT: tt, RPI: rpi, WTYPE: a.type, SG_LANES: sgLanes(lanes, this.o.subgroupLanes), BIAS }, params.buffer, [a.w, a.xq, a.y, a.w, a.xd, bias], groups);
   }
 }

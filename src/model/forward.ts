@@ -25,7 +25,6 @@
 import { layerRope, ropeFactorsTensor, type HParams } from './hparams.ts';
 import type { GpuTensor } from './upload.ts';
 import type { KvPool } from '../kv/pool.ts';
-import { AddKernel } from '../kernels/add.ts';
 import { AttentionKernel } from '../kernels/attention.ts';
 import { SplitAttentionKernel } from '../kernels/attention_split.ts';
 import { EmbeddingKernel } from '../kernels/embedding.ts';
@@ -41,7 +40,7 @@ import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, topkAdjSlots } from '../kernels/topk.ts';
 import { Uniforms, type Binding, type Recorder } from '../kernels/runtime.ts';
-import { gateUpName, qkvName } from './fuse.ts';
+import { gateUpName, qkvBiasName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { ChosenIds, Chunk, ForwardOptions, ForwardResult, Started } from './chunk.ts';
 import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, type Plan } from './plans.ts';
@@ -67,7 +66,6 @@ export class Forward {
   private readonly rope: RopeKernel;
   private readonly ropeKv: RopeKvKernel;
   private readonly swiglu: SwigluKernel;
-  private readonly add: AddKernel;
   private readonly kvWrite: KvWriteKernel;
   private readonly attention: AttentionKernel;
   private readonly splitAttention: SplitAttentionKernel;
@@ -106,7 +104,6 @@ export class Forward {
     this.rope = new RopeKernel(device);
     this.ropeKv = new RopeKvKernel(device);
     this.swiglu = new SwigluKernel(device);
-    this.add = new AddKernel(device);
     this.kvWrite = new KvWriteKernel(device);
     this.attention = new AttentionKernel(device);
     this.splitAttention = new SplitAttentionKernel(device, undefined, { cpuAdapter });
@@ -182,10 +179,10 @@ export class Forward {
    * y[.., yOffset + o] = x W^T for every part of a (possibly row-split) weight; a fused matrix (one part) takes
    * `segments` instead: each of its matrices' rows to its own region of y.
    */
-  private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[]): void {
+  private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[], bias?: GPUBuffer): void {
     const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
-      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: m === 1 ? this.opts.matmulLanes : undefined };
+      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: m === 1 ? this.opts.matmulLanes : undefined, bias, biasAt: p.rowLo };
       if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
       else this.matmul.encode(rec, { ...a, x: x.f });
     }
@@ -198,10 +195,10 @@ export class Forward {
   }
 
   /** Each matrix of a group into its region of `buf`: one dispatch for a fused group, else one per matrix. */
-  private mmRegions(rec: Recorder, group: GpuTensor[], x: Input, buf: GPUBuffer, regions: GPUBufferBinding[], m: number): void {
+  private mmRegions(rec: Recorder, group: GpuTensor[], x: Input, buf: GPUBuffer, regions: GPUBufferBinding[], m: number, biases?: GPUBuffer[]): void {
     const [fused] = group;
-    if (fused.segments) this.mm(rec, fused, x, buf, m, 0, 0, undefined, regions.map((r, i) => ({ rows: fused.segments![i], base: r.offset! / 4 })));
-    else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m));
+    if (fused.segments) this.mm(rec, fused, x, buf, m, 0, 0, undefined, regions.map((r, i) => ({ rows: fused.segments![i], base: r.offset! / 4 })), biases?.[0]);
+    else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m, 0, 0, undefined, undefined, biases?.[i]));
   }
 
   // For benchmarks: runs; host ms on their path (inputs, encoding unless done ahead, submit, read back); runs
@@ -309,12 +306,9 @@ export class Forward {
       const p = `blk.${l}.`;
       const { q: Q, k: K, v: V } = this.qkv;
       const projections = this.group(p, qkvName(p), ['attn_q', 'attn_k', 'attn_v']);
-      this.mmRegions(rec, projections, this.normed(rec, add, p + 'attn_norm.weight', m, projections), B.qkv, [Q, K, V], m);
-      if (this.hp.qkvBias) {
-        this.add.encode(rec, { y: Q, b: this.vec(p + 'attn_q.bias'), count: m * nHead * hd, period: nHead * hd });
-        this.add.encode(rec, { y: K, b: this.vec(p + 'attn_k.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
-        this.add.encode(rec, { y: V, b: this.vec(p + 'attn_v.bias'), count: m * nHeadKv * hd, period: nHeadKv * hd });
-      }
+      // q, k and v biases (qwen2) added as the matmul writes its rows: a fused q|k|v takes the fused bias
+      const biases = !this.hp.qkvBias ? undefined : projections.length === 1 ? [this.vec(qkvBiasName(p))] : ['q', 'k', 'v'].map((h) => this.vec(`${p}attn_${h}.bias`));
+      this.mmRegions(rec, projections, this.normed(rec, add, p + 'attn_norm.weight', m, projections), B.qkv, [Q, K, V], m, biases);
       let [qb, kb]: Binding[] = [Q, K];
       if (this.hp.qkNorm) {
         // per-head RMSNorm into spare buffers (the kernel may not write in place): q -> att, k -> h

@@ -12,6 +12,23 @@ import type { GpuTensor } from './upload.ts';
 export const qkvName = (prefix: string): string => `${prefix}attn_qkv.fused`;
 /** Name of its fused gate|up matrix. */
 export const gateUpName = (prefix: string): string => `${prefix}ffn_gate_up.fused`;
+/** Name of the q|k|v biases (qwen2) of a fused q|k|v, back to back as its rows. */
+export const qkvBiasName = (prefix: string): string => `${prefix}attn_qkv.bias.fused`;
+
+/** Vectors (f32 as uploaded, one buffer each) back to back in one buffer; theirs are destroyed. */
+function fuseVectors(device: GPUDevice, parts: GpuTensor[], name: string): GpuTensor {
+  const total = parts.reduce((s, p) => s + p.dims[0], 0);
+  const buf = device.createBuffer({ size: 4 * total, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: name });
+  const enc = device.createCommandEncoder({ label: `fuse ${name}` });
+  let at = 0;
+  for (const p of parts) {
+    enc.copyBufferToBuffer(p.parts[0].buf, 0, buf, at, 4 * p.dims[0]);
+    at += 4 * p.dims[0];
+  }
+  device.queue.submit([enc.finish()]);
+  for (const p of parts) p.parts[0].buf.destroy();
+  return { name, type: parts[0].type, dims: [total], rowBytes: 4 * total, parts: [{ buf, rowLo: 0, rows: 1 }], bytes: buf.size };
+}
 
 /** `parts` as one matrix (with their row counts as segments), or undefined when they cannot be fused. */
 export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, maxPartBytes: number): GpuTensor | undefined {
@@ -46,6 +63,13 @@ export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTenso
       if (!fused) continue;
       for (const n of names) weights.delete(n);
       weights.set(fused.name, fused);
+      // the biases of a fused q|k|v (qwen2), as its rows: the matmul adds them as it writes (Forward.mm)
+      const biasNames = group.map((n) => `${p}${n}.bias`);
+      const biases = biasNames.map((n) => weights.get(n));
+      if (name !== qkvName(p) || biases.some((b) => !b)) continue;
+      const bias = fuseVectors(device, biases as GpuTensor[], qkvBiasName(p));
+      for (const n of biasNames) weights.delete(n);
+      weights.set(bias.name, bias);
     }
   }
 }
