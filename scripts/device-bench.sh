@@ -30,7 +30,8 @@ if [ -z "${VK_ICD_FILENAMES:-}" ]; then
     for f in "$here"/.device/debs/*.deb; do dpkg -x "$f" / || exit 1; done
     ldconfig
   fi
-  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json \
+    "$(find /usr /etc /opt -name 'nvidia_icd*.json' 2>/dev/null | head -1)"; do
     if [ -f "$icd" ]; then export VK_ICD_FILENAMES=$icd VK_DRIVER_FILES=$icd; break; fi
   done
 fi
