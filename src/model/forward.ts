@@ -40,7 +40,7 @@ import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, topkAdjSlots } from '../kernels/topk.ts';
 import { Uniforms, type Binding, type Recorder } from '../kernels/runtime.ts';
-import { gateUpName, qkvBiasName, qkvName } from './fuse.ts';
+import { fusedBiasName, gateUpName, qkName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { ChosenIds, Chunk, ForwardOptions, ForwardResult, Started } from './chunk.ts';
 import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, type Plan } from './plans.ts';
@@ -188,17 +188,22 @@ export class Forward {
     }
   }
 
-  /** A layer's matrices `names` that read one input: fused into one (model/fuse.ts), or each on its own. */
-  private group(prefix: string, fusedName: string, names: string[]): GpuTensor[] {
-    const fused = this.w.get(fusedName);
-    return fused ? [fused] : names.map((n) => this.t(`${prefix}${n}.weight`));
+  /** A layer's q, k, v matrices, fused where model/fuse.ts could (q|k|v, or q|k beside v), and their biases (qwen2). */
+  private qkvGroup(p: string): { group: GpuTensor[]; biases?: GPUBuffer[] } {
+    const fused = [qkvName(p), qkName(p)].find((n) => this.w.has(n));
+    const names = fused === qkvName(p) ? [fused] : fused ? [fused, `${p}attn_v.weight`] : ['q', 'k', 'v'].map((h) => `${p}attn_${h}.weight`);
+    const biases = this.hp.qkvBias ? names.map((n) => this.vec(n === fused ? fusedBiasName(n) : n.replace(/weight$/, 'bias'))) : undefined;
+    return { group: names.map((n) => this.t(n)), biases };
   }
 
-  /** Each matrix of a group into its region of `buf`: one dispatch for a fused group, else one per matrix. */
+  /** Each matrix of a group into its regions of `buf` (a fused one into as many as it has segments): one dispatch each. */
   private mmRegions(rec: Recorder, group: GpuTensor[], x: Input, buf: GPUBuffer, regions: GPUBufferBinding[], m: number, biases?: GPUBuffer[]): void {
-    const [fused] = group;
-    if (fused.segments) this.mm(rec, fused, x, buf, m, 0, 0, undefined, regions.map((r, i) => ({ rows: fused.segments![i], base: r.offset! / 4 })), biases?.[0]);
-    else group.forEach((w, i) => this.mm(rec, w, x, regions[i], m, 0, 0, undefined, undefined, biases?.[i]));
+    let r = 0; // the first region of group[i]
+    group.forEach((w, i) => {
+      const segments = w.segments?.map((rows, s) => ({ rows, base: regions[r + s].offset! / 4 }));
+      this.mm(rec, w, x, segments ? buf : regions[r], m, 0, 0, undefined, segments, biases?.[i]);
+      r += segments?.length ?? 1;
+    });
   }
 
   // For benchmarks: runs; host ms on their path (inputs, encoding unless done ahead, submit, read back); runs
@@ -305,9 +310,7 @@ export class Forward {
     for (let l = 0; l < nLayer; l++) {
       const p = `blk.${l}.`;
       const { q: Q, k: K, v: V } = this.qkv;
-      const projections = this.group(p, qkvName(p), ['attn_q', 'attn_k', 'attn_v']);
-      // q, k and v biases (qwen2) added as the matmul writes its rows: a fused q|k|v takes the fused bias
-      const biases = !this.hp.qkvBias ? undefined : projections.length === 1 ? [this.vec(qkvBiasName(p))] : ['q', 'k', 'v'].map((h) => this.vec(`${p}attn_${h}.bias`));
+      const { group: projections, biases } = this.qkvGroup(p);
       this.mmRegions(rec, projections, this.normed(rec, add, p + 'attn_norm.weight', m, projections), B.qkv, [Q, K, V], m, biases);
       let [qb, kb]: Binding[] = [Q, K];
       if (this.hp.qkNorm) {
@@ -343,7 +346,7 @@ export class Forward {
       this.mm(rec, wo, attIn, B.o, m);
       const { g: G, u: U } = this.gu;
       const wd = this.t(p + 'ffn_down.weight');
-      const gateUp = this.group(p, gateUpName(p), ['ffn_gate', 'ffn_up']);
+      const gateUp = this.w.has(gateUpName(p)) ? [this.t(gateUpName(p))] : ['gate', 'up'].map((n) => this.t(`${p}ffn_${n}.weight`)); // fused, or each alone
       const fIn = this.normed(rec, this.blockOut(rec, p + 'post_attention_norm.weight', m), p + 'ffn_norm.weight', m, gateUp);
       this.mmRegions(rec, gateUp, fIn, B.gu, [G, U], m);
       const gq = this.wantsQ8([wd]); // the activation quantizes its output for the down projection

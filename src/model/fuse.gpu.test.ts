@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import { GgmlType } from '../gguf/ggml.ts';
 import { readBuffer, storageBuffer } from '../kernels/runtime.ts';
 import { suiteGpu } from '../kernels/suite.ts';
-import { fuseProjections, gateUpName, qkvName } from './fuse.ts';
+import { fusedBiasName, fuseProjections, gateUpName, qkName, qkvName } from './fuse.ts';
 import type { GpuTensor } from './upload.ts';
 
 const gpu = suiteGpu();
@@ -12,6 +12,28 @@ function tensor(device: GPUDevice, name: string, type: GgmlType, k: number, rows
   const buf = storageBuffer(device, bytes, name);
   return { name, type, dims: [k, rows], rowBytes: k * 4, parts: [{ buf, rowLo: 0, rows }], bytes: buf.size };
 }
+
+function vector(device: GPUDevice, name: string, values: number[]): GpuTensor {
+  const buf = storageBuffer(device, new Float32Array(values), name);
+  return { name, type: GgmlType.F32, dims: [values.length], rowBytes: 4 * values.length, parts: [{ buf, rowLo: 0, rows: 1 }], bytes: buf.size };
+}
+
+test('q, k, v biases fuse with their matrices: all three with a q|k|v, q and k with a q|k (v\'s type differs)', async () => {
+  const d = gpu().device;
+  const w = new Map<string, GpuTensor>();
+  for (const l of [0, 1]) {
+    for (const [n, rows, type] of [['attn_q', 4, GgmlType.F32], ['attn_k', 2, GgmlType.F32], ['attn_v', 2, l ? GgmlType.F16 : GgmlType.F32]] as const) {
+      w.set(`blk.${l}.${n}.weight`, tensor(d, `blk.${l}.${n}.weight`, type, 8, rows, 1));
+      w.set(`blk.${l}.${n}.bias`, vector(d, `blk.${l}.${n}.bias`, Array.from({ length: rows }, (_, i) => 10 * rows + i + l)));
+    }
+  }
+  fuseProjections(d, w, 2, 1 << 20);
+  expect([...w.keys()].sort()).toEqual([qkvName('blk.0.'), fusedBiasName(qkvName('blk.0.')), qkName('blk.1.'), fusedBiasName(qkName('blk.1.')), 'blk.1.attn_v.weight', 'blk.1.attn_v.bias'].sort());
+  expect(w.get(qkName('blk.1.'))!.segments).toEqual([4, 2]);
+  const read = async (n: string, count: number) => [...new Float32Array(await readBuffer(d, w.get(n)!.parts[0].buf, 4 * count))];
+  expect(await read(fusedBiasName(qkvName('blk.0.')), 8)).toEqual([40, 41, 42, 43, 20, 21, 20, 21]);
+  expect(await read(fusedBiasName(qkName('blk.1.')), 6)).toEqual([41, 42, 43, 44, 21, 22]);
+});
 
 test('a layer\'s q, k, v (and gate, up) become one matrix whose rows are theirs back to back; a layer whose parts differ keeps them', async () => {
   const d = gpu().device;
@@ -27,6 +49,7 @@ test('a layer\'s q, k, v (and gate, up) become one matrix whose rows are theirs 
   expect(fused.segments).toEqual([4, 2, 2]);
   const bytes = new Uint8Array(await readBuffer(d, fused.parts[0].buf, 8 * 8 * 4));
   expect([bytes[0], bytes[4 * 32 - 1], bytes[4 * 32], bytes[6 * 32], bytes[8 * 32 - 1]]).toEqual([1, 1, 2, 3, 3]);
-  expect(w.has(qkvName('blk.1.'))).toBe(false); // F32, F32, F16: not one matrix
+  expect(w.has(qkvName('blk.1.'))).toBe(false); // F32, F32, F16: not one matrix, but q|k and v
+  expect(w.get(qkName('blk.1.'))?.segments).toEqual([2, 2]);
   expect(w.has('blk.1.attn_v.weight')).toBe(true);
 });

@@ -12,8 +12,10 @@ import type { GpuTensor } from './upload.ts';
 export const qkvName = (prefix: string): string => `${prefix}attn_qkv.fused`;
 /** Name of its fused gate|up matrix. */
 export const gateUpName = (prefix: string): string => `${prefix}ffn_gate_up.fused`;
-/** Name of the q|k|v biases (qwen2) of a fused q|k|v, back to back as its rows. */
-export const qkvBiasName = (prefix: string): string => `${prefix}attn_qkv.bias.fused`;
+/** Name of its fused q|k, where q|k|v cannot be (a Q4_K_M file's attn_v in Q6_K beside Q4_K q and k). */
+export const qkName = (prefix: string): string => `${prefix}attn_qk.fused`;
+/** Name of the biases (qwen2) of a fused q|k|v or q|k, back to back as its rows. */
+export const fusedBiasName = (fusedName: string): string => `${fusedName}.bias`;
 
 /** Vectors (f32 as uploaded, one buffer each) back to back in one buffer; theirs are destroyed. */
 function fuseVectors(device: GPUDevice, parts: GpuTensor[], name: string): GpuTensor {
@@ -51,11 +53,12 @@ export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, ma
   return { name, type: first.type, dims: [first.dims[0], total], rowBytes: first.rowBytes, parts: [{ buf, rowLo: 0, rows: total }], bytes: buf.size, segments: rows };
 }
 
-/** Fuses every layer's q|k|v and gate|up in `weights` (replacing the parts' entries) where fuseRows can. */
+/** Fuses every layer's q|k|v (else q|k) and gate|up in `weights` (replacing the parts' entries) where fuseRows can. */
 export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTensor>, nLayer: number, maxPartBytes: number): void {
   for (let l = 0; l < nLayer; l++) {
     const p = `blk.${l}.`;
-    for (const [group, name] of [[['attn_q', 'attn_k', 'attn_v'], qkvName(p)], [['ffn_gate', 'ffn_up'], gateUpName(p)]] as const) {
+    const groups = [[['attn_q', 'attn_k', 'attn_v'], qkvName(p)], [['attn_q', 'attn_k'], qkName(p)], [['ffn_gate', 'ffn_up'], gateUpName(p)]] as const;
+    for (const [group, name] of groups) {
       const names = group.map((n) => `${p}${n}.weight`);
       const parts = names.map((n) => weights.get(n));
       if (parts.some((t) => !t)) continue;
@@ -63,11 +66,11 @@ export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTenso
       if (!fused) continue;
       for (const n of names) weights.delete(n);
       weights.set(fused.name, fused);
-      // the biases of a fused q|k|v (qwen2), as its rows: the matmul adds them as it writes (Forward.mm)
+      // the biases of a fused q|k|v or q|k (qwen2), as its rows: the matmul adds them as it writes (Forward.mm)
       const biasNames = group.map((n) => `${p}${n}.bias`);
       const biases = biasNames.map((n) => weights.get(n));
-      if (name !== qkvName(p) || biases.some((b) => !b)) continue;
-      const bias = fuseVectors(device, biases as GpuTensor[], qkvBiasName(p));
+      if (biases.some((b) => !b)) continue;
+      const bias = fuseVectors(device, biases as GpuTensor[], fusedBiasName(name));
       for (const n of biasNames) weights.delete(n);
       weights.set(bias.name, bias);
     }
