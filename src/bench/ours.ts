@@ -146,8 +146,9 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const r = await run(prompt);
       // the last run was a decode step: its plan is replayed with timestamps
       const plan = engine.lastRunPlan();
-      const canProfile = gpu.device.features.has('timestamp-query') ? (plan ? undefined : 'no decode step plan') : "the device has no 'timestamp-query'";
-      const profile = o.profile && !canProfile ? await profileStep(gpu.device, plan!) : undefined;      const ttftMs = r.times[0] - r.start;
+      const noProfile = gpu.device.features.has('timestamp-query') ? (plan ? undefined : 'no decode step plan') : "the device has no 'timestamp-query'";
+      const profile = o.profile && !noProfile ? await profileStep(gpu.device, plan!) : undefined;
+      const ttftMs = r.times[0] - r.start;
       const decodeSeconds = (r.times[r.times.length - 1] - r.times[0]) / 1000;
       const decodeTokensPerSecond = (r.times.length - 1) / decodeSeconds;
       return {
@@ -171,7 +172,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         weightBytes,
         kvBytes,
         profile,
-        profileError: o.profile ? canProfile : undefined,
+        profileError: o.profile ? noProfile : undefined,
       };
     } finally {
       engine.unload();

@@ -15,6 +15,7 @@ import { markdownReport, type BenchReport, type ModelResult } from '../bench/rep
 import { BENCH_TYPES, SHAPES, shapeModel, unsupported } from '../bench/shapes.ts';
 import { measureStreams } from '../bench/streams.ts';
 import { fileSource } from '../gguf/node_source.ts';
+import { isMatmulLanes } from '../engine/engine.ts';
 import { openGpu } from '../gpu/device.ts';
 import { nodeGpu } from '../gpu/node.ts';
 import type { WeightTypeName } from '../model/test_model.ts';
@@ -62,7 +63,7 @@ export async function bench(argv: string[]): Promise<void> {
   const streams = values.streams ? positiveInts('streams', values.streams) : [];
   const [streamTokens] = positiveInts('stream-tokens', values['stream-tokens']);
   const lanes = values.lanes ? positiveInts('lanes', values.lanes) : [];
-  const badLanes = lanes.filter((n) => n > 64 || (n & (n - 1)) !== 0);
+  const badLanes = lanes.filter((n) => !isMatmulLanes(n));
   if (badLanes.length) throw new UsageError(`--lanes must be powers of two from 1 to 64, got ${badLanes.join(', ')}`);
   if (!['llama.cpp', 'none'].includes(values.peer)) throw new UsageError(`--peer must be llama.cpp or none, got '${values.peer}'`);
   const browserPeers = values['browser-peers'] === 'none' ? [] : list<BrowserPeerName>('browser-peers', values['browser-peers'], ['cpu', 'webgpu']);

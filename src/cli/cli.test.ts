@@ -52,6 +52,7 @@ describe('tabserve bench: bad arguments get one line and exit code 2, before any
     ['unknown peer', ['--peer', 'ollama'], /--peer must be llama.cpp or none/],
     ['bad stream counts', ['--streams', '1,x'], /--streams must be positive integers/],
     ['unknown browser peer', ['--browser', '--browser-peers', 'cpu,cuda'], /--browser-peers: unknown cuda \(known: cpu, webgpu, or all\)/],
+    ['lanes not a power of two', ['--lanes', '16,24,128'], /--lanes must be powers of two from 1 to 64, got 24, 128/],
   ])('%s', (_name, args, message) => {
     const r = runCli(['bench', ...args]);
     expect(r.code).toBe(2);

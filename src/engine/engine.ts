@@ -53,6 +53,9 @@ export interface LoadOptions {
   matmulLanes?: number;
 }
 
+/** A LoadOptions.matmulLanes the matmul kernels take: a power of two from 1 to 64. */
+export const isMatmulLanes = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 64 && (n & (n - 1)) === 0;
+
 export interface ModelHeader {
   file: GgufHeader;
   hp: HParams;
@@ -107,8 +110,7 @@ export class Engine {
 
   static async load(gpu: Gpu, source: ByteSource, o: LoadOptions = {}): Promise<Engine> {
     const { device, info } = gpu;
-    const lanes = o.matmulLanes;
-    if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) throw new RangeError(`matmulLanes must be a power of two from 1 to 64, got ${lanes}`);
+    if (o.matmulLanes !== undefined && !isMatmulLanes(o.matmulLanes)) throw new RangeError(`matmulLanes must be a power of two from 1 to 64, got ${o.matmulLanes}`);
     const { file, hp, tensors: infos } = await Engine.inspect(source);
     const totalBytes = infos.reduce((s, t) => s + t.bytes, 0);
     const maxPartBytes = Math.min(info.maxStorageBufferBindingSize, info.maxBufferSize);
