@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$here/.device/out}
 KIT=${KIT:-/tmp/tabserve-kit}
 BUDGET=${BUDGET:-540}
-RUN='--prompt-tokens 512 --max-tokens 128 --streams 1,4,16 --profile'
+RUN=${RUN:-'--prompt-tokens 512 --max-tokens 128 --streams 1,4,16 --profile'} # the main sets' run (a rehearsal: fewer tokens)
 # against llama.cpp's Vulkan build: the 1B and 0.5B shapes (the targets), then the decode matmuls' layout
 # on this GPU (lanes per row; the default is a row's 32-element blocks, up to 64), then smollm2
 BENCH_SETS=${BENCH_SETS:-"--shape llama3.2-1b --type q4_k_m,q8_0,q4_0 $RUN; --shape qwen2.5-0.5b --type q8_0,q4_0 $RUN; --shape llama3.2-1b --type q4_k_m,q8_0 --prompt-tokens 64 --max-tokens 64 --peer none --lanes 8,16,32 --profile; --shape smollm2-135m --type q8_0,q4_0 $RUN"}
