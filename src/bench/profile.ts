@@ -8,7 +8,7 @@
  * the one-pass time is what the host and the gaps between steps add.
  */
 import { readBuffer } from '../kernels/runtime.ts';
-import type { Plan } from '../model/plans.ts';
+import { replay, type Plan } from '../model/plans.ts';
 
 export interface StepProfile {
   stepNs: number; // the step as the one pass the engine submits
@@ -40,12 +40,7 @@ export async function profileStep(device: GPUDevice, plan: Plan, repeats = 7): P
         pass.end();
       });
       const pass = enc.beginComputePass({ label: 'profile', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * n, endOfPassWriteIndex: 2 * n + 1 } });
-      let pipeline: GPUComputePipeline | undefined;
-      for (const d of plan.dispatches) {
-        if (d.pipeline !== pipeline) pass.setPipeline((pipeline = d.pipeline));
-        pass.setBindGroup(0, d.bind);
-        pass.dispatchWorkgroups(...d.groups);
-      }
+      replay(pass, plan); // as the engine encodes it
       pass.end();
       enc.resolveQuerySet(querySet, 0, count, resolved, 0);
       device.queue.submit([enc.finish()]);
