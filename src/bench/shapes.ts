@@ -20,14 +20,16 @@ export interface BenchShape {
   heads: number;
   kvHeads: number;
   ff: number;
+  headDim?: number; // when not embd / heads (qwen3: 128 with embd 1024 and 16 heads)
   ropeFreqs?: boolean; // llama3-style rope frequency factors
   vocab: string; // a vocab-only GGUF of the family in llama.cpp's models/ (from `npm run setup`)
 }
 
-/** Embeddings tied to the output in all three, as in the released models. */
+/** Embeddings tied to the output in all four, as in the released models. */
 export const SHAPES: Record<string, BenchShape> = {
   'smollm2-135m': { arch: 'llama', embd: 576, layers: 30, heads: 9, kvHeads: 3, ff: 1536, vocab: 'ggml-vocab-starcoder.gguf' },
   'qwen2.5-0.5b': { arch: 'qwen2', embd: 896, layers: 24, heads: 14, kvHeads: 2, ff: 4864, vocab: 'ggml-vocab-qwen2.gguf' },
+  'qwen3-0.6b': { arch: 'qwen3', embd: 1024, layers: 28, heads: 16, kvHeads: 8, headDim: 128, ff: 3072, vocab: 'ggml-vocab-qwen2.gguf' },
   'llama3.2-1b': { arch: 'llama', embd: 2048, layers: 16, heads: 32, kvHeads: 8, ff: 8192, ropeFreqs: true, vocab: 'ggml-vocab-llama-bpe.gguf' },
 };
 

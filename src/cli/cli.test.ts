@@ -45,7 +45,7 @@ test('make-test-model is deterministic for a seed and differs across seeds', () 
 
 describe('tabserve bench: bad arguments get one line and exit code 2, before any GPU work', () => {
   test.each([
-    ['unknown shape', ['--shape', 'gpt5'], /--shape: unknown gpt5 \(known: smollm2-135m, qwen2.5-0.5b, llama3.2-1b, or all\)/],
+    ['unknown shape', ['--shape', 'gpt5'], /--shape: unknown gpt5 \(known: smollm2-135m, qwen2.5-0.5b, qwen3-0.6b, llama3.2-1b, or all\)/],
     ['unknown type', ['--type', 'q9'], /--type: unknown q9/],
     ['only unsupported pairs', ['--shape', 'qwen2.5-0.5b', '--type', 'q4_k'], /no model to bench/],
     ['one generated token', ['--max-tokens', '1'], /--max-tokens must be at least 2/],

@@ -68,7 +68,7 @@ commands:
 
   bench             speed of single-stream prefill and decode, side by side with llama.cpp, in one run
       --model FILE.gguf             a model to bench (repeatable); default: generated models of --shape and --type
-      --shape LIST                  smollm2-135m qwen2.5-0.5b llama3.2-1b, comma-separated, or all
+      --shape LIST                  smollm2-135m qwen2.5-0.5b qwen3-0.6b llama3.2-1b, comma-separated, or all
                     (default smollm2-135m): real dimensions and vocabularies, random weights, written
                     once to .cache/bench/ (needs "npm run setup" for the vocabularies)
       --type LIST                   q8_0 q4_0 q4_k, comma-separated, or all (default q8_0); pairs a

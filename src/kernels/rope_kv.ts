@@ -2,7 +2,8 @@
  * RoPE of q and k and the KV cache write of k and v in one dispatch (shaders/rope_kv.wgsl): q rotated in
  * place, k rotated on its way into the cache (k itself left as is), v copied; rounded to f16, or f32 where
  * the pool holds f32. The angles are rope.wgsl's (the same functions, shaders/rope_turns.wgsl), the cache
- * slots kv_write.wgsl's. The forward's common path: q, k and v are regions of one buffer.
+ * slots kv_write.wgsl's. The forward's common path: q, k and v are regions of one buffer. With `qkNorm`
+ * (qwen3, gemma3) q and k are RMS-normalized per head first, as rms_norm.wgsl would, in the same dispatch.
  * CPU twin: rope_kv.cpu.ts.
  */
 import ROPE_KV_WGSL from '../../shaders/rope_kv.wgsl?raw';
@@ -28,6 +29,7 @@ export interface RopeKvArgs {
   mscale?: number; // the rotated pairs multiplied by it (default 1)
   style: RopeStyle; // as RopeArgs.style
   freqFactors?: Binding; // as RopeArgs.freqFactors
+  qkNorm?: QkNorm; // per-head RMSNorm of q and k before the rotation
   pos: Binding; // u32 [m]: position of token t in its sequence
   pageTable: Binding; // u32 [rows][maxPages]: row r = the page table of one sequence, padded
   seqRow: Binding; // u32 [m]: the page-table row of token t
@@ -37,6 +39,16 @@ export interface RopeKvArgs {
   pageSize: number; // tokens per page
   maxPages: number; // entries per page-table row
 }
+
+/** Per-head RMSNorm weights of q and k, read through the kernel's one spare binding. */
+export interface QkNorm {
+  w: Binding; // f32: q_norm [hd] from element `at`, k_norm [hd] right after; with freqFactors, the same binding
+  at: number; // element of w where q_norm starts (past the factors when they share it)
+  eps: number; // added to the mean square
+}
+
+/** Most q + k heads a token may have with qkNorm (the kernel's workgroup array of per-head factors). */
+const MAX_NORM_HEADS = 256;
 
 export class RopeKvKernel extends Kernel {
   private readonly tables: TurnTables;
@@ -51,12 +63,21 @@ export class RopeKvKernel extends Kernel {
     if (a.hd % 2 !== 0) throw new Error(`rope_kv: head dimension ${a.hd} is not whole f16 pairs`);
     const turns = this.tables.get(nRot, a.hd, a.base, a.scale ?? 1, 'rope_kv');
     if (a.kAt < a.m * a.heads * a.hd || a.vAt < a.kAt + a.m * a.kvHeads * a.hd) throw new Error(`rope_kv: q, k and v overlap (k at ${a.kAt}, v at ${a.vAt})`);
-    const params = new Uint32Array([a.m, a.heads, a.kvHeads, a.hd, nRot, 0, a.kAt, a.vAt, a.pageSize, a.maxPages, 0, 0]);
-    new Float32Array(params.buffer, 20, 1)[0] = a.mscale ?? 1;
-    const constants = { WG: this.wg, STYLE: a.style === 'halves' ? 1 : 0, FACTORS: a.freqFactors ? 1 : 0, KV_F16: a.kvF32 ? 0 : 1 };
-    const groups = Math.ceil((a.m * a.hd) / 2 / this.wg);
-    // without factors the shader reads none: any buffer fills the binding
-    const buffers = [a.x, a.pos, turns, a.freqFactors ?? turns, a.kCache, a.vCache, a.pageTable, a.seqRow];
+    const n = a.qkNorm;
+    if (n) {
+      if (a.freqFactors && a.freqFactors !== n.w) throw new Error('rope_kv: the frequency factors and the q/k norms must share one binding');
+      if (a.heads + a.kvHeads > MAX_NORM_HEADS) throw new Error(`rope_kv: ${a.heads + a.kvHeads} q and k heads to normalize; at most ${MAX_NORM_HEADS}`);
+      if (a.hd / 2 > this.device.limits.maxComputeWorkgroupSizeX || a.hd / 2 > this.device.limits.maxComputeInvocationsPerWorkgroup) throw new Error(`rope_kv: head dimension ${a.hd} is too large to normalize in one workgroup`);
+    }
+    const params = new Uint32Array([a.m, a.heads, a.kvHeads, a.hd, nRot, 0, a.kAt, a.vAt, a.pageSize, a.maxPages, 0, n?.at ?? 0]);
+    const floats = new Float32Array(params.buffer);
+    floats[5] = a.mscale ?? 1;
+    floats[10] = n?.eps ?? 0;
+    const wg = n ? a.hd / 2 : this.wg; // with qkNorm a workgroup is one token
+    const constants = { WG: wg, STYLE: a.style === 'halves' ? 1 : 0, FACTORS: a.freqFactors ? 1 : 0, KV_F16: a.kvF32 ? 0 : 1, QK_NORM: n ? 1 : 0 };
+    const groups = Math.ceil((a.m * a.hd) / 2 / wg);
+    // without factors or norms the shader reads neither: any buffer fills the binding
+    const buffers = [a.x, a.pos, turns, n?.w ?? a.freqFactors ?? turns, a.kCache, a.vCache, a.pageTable, a.seqRow];
     this.pipelines.dispatch(rec, constants, params.buffer, buffers, dispatchSize(this.device, groups));
   }
 

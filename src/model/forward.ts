@@ -17,8 +17,8 @@
  * Dispatches are fused where the data allows: a residual add runs inside the next rms_norm (x += o; h = norm(x)),
  * and with int8Dot the producer of a Q8_0 / Q4_0 / Q4_K matmul's input (rms_norm, swiglu, the split attention's
  * merge) also writes it quantized to 8-bit blocks; q|k|v and gate|up are each one matmul where model/fuse.ts
- * could fuse the matrices; rope of q and k and the K/V page writes are one dispatch (rope_kv) unless q and k
- * were normed into buffers of their own. A llama layer is 10 dispatches. A run whose chunk has an earlier
+ * could fuse the matrices; rope of q and k and the K/V page writes are one dispatch (rope_kv), with qwen3's and
+ * gemma3's per-head norms of q and k too. A llama layer is 10 dispatches. A run whose chunk has an earlier
  * one's key (decode steps) replays that run's dispatches and Params (model/plans.ts), and after each submit
  * the next run's commands are replayed ahead, while the GPU works.
  */
@@ -28,19 +28,17 @@ import type { KvPool } from '../kv/pool.ts';
 import { AttentionKernel } from '../kernels/attention.ts';
 import { SplitAttentionKernel } from '../kernels/attention_split.ts';
 import { EmbeddingKernel } from '../kernels/embedding.ts';
-import { KvWriteKernel } from '../kernels/kv_write.ts';
 import { MatmulKernel } from '../kernels/matmul.ts';
 import { MatmulQ8Kernel, Q8_DOT_TYPES } from '../kernels/matmul_q8.ts';
 import { QuantizeQ8Kernel } from '../kernels/quantize_q8.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
-import { RopeKernel } from '../kernels/rope.ts';
 import { RopeKvKernel } from '../kernels/rope_kv.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { TopkKernel, topkAdjSlots } from '../kernels/topk.ts';
 import { Uniforms, type Binding, type Recorder } from '../kernels/runtime.ts';
-import { fusedBiasName, gateUpName, qkName, qkvName } from './fuse.ts';
+import { fusedBiasName, gateUpName, qkName, qkNormName, qkvName } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
 import type { ChosenIds, Chunk, ForwardOptions, ForwardResult, Started } from './chunk.ts';
 import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, type Plan } from './plans.ts';
@@ -63,10 +61,8 @@ export class Forward {
   private readonly quantize: QuantizeQ8Kernel;
   private readonly rmsNorm: RmsNormKernel;
   private readonly embedding: EmbeddingKernel;
-  private readonly rope: RopeKernel;
   private readonly ropeKv: RopeKvKernel;
   private readonly swiglu: SwigluKernel;
-  private readonly kvWrite: KvWriteKernel;
   private readonly attention: AttentionKernel;
   private readonly splitAttention: SplitAttentionKernel;
   private readonly splitTokens: number; // tokens per split-attention dispatch (what its scratch holds); 0: heads it does not take
@@ -101,10 +97,8 @@ export class Forward {
     this.quantize = new QuantizeQ8Kernel(device);
     this.rmsNorm = new RmsNormKernel(device, undefined, { cpuAdapter });
     this.embedding = new EmbeddingKernel(device);
-    this.rope = new RopeKernel(device);
     this.ropeKv = new RopeKvKernel(device);
     this.swiglu = new SwigluKernel(device);
-    this.kvWrite = new KvWriteKernel(device);
     this.attention = new AttentionKernel(device);
     this.splitAttention = new SplitAttentionKernel(device, undefined, { cpuAdapter });
     this.topk = new TopkKernel(device);
@@ -312,26 +306,16 @@ export class Forward {
       const { q: Q, k: K, v: V } = this.qkv;
       const { group: projections, biases } = this.qkvGroup(p);
       this.mmRegions(rec, projections, this.normed(rec, add, p + 'attn_norm.weight', m, projections), B.qkv, [Q, K, V], m, biases);
-      let [qb, kb]: Binding[] = [Q, K];
-      if (this.hp.qkNorm) {
-        // per-head RMSNorm into spare buffers (the kernel may not write in place): q -> att, k -> h
-        this.rmsNorm.encode(rec, { x: Q, w: this.vec(p + 'attn_q_norm.weight'), y: B.att, rows: m * nHead, n: hd, eps });
-        this.rmsNorm.encode(rec, { x: K, w: this.vec(p + 'attn_k_norm.weight'), y: B.h, rows: m * nHeadKv, n: hd, eps });
-        [qb, kb] = [B.att, B.h];
-      }
       const { base, scale } = layerRope(this.hp, l);
       const caches = { kCache: this.kv.k[l], vCache: this.kv.v[l] };
-      if (qb === Q) {
-        // q, k and v are regions of one buffer: q and k turned and k, v written to the cache in one dispatch
-        this.ropeKv.encode(rec, { ...rope, ...paged, ...caches, base, scale, x: B.qkv, kAt: K.offset! / 4, vAt: V.offset! / 4, heads: nHead, kvHeads: nHeadKv });
-      } else {
-        for (const [x, heads] of [[qb, nHead], [kb, nHeadKv]] as const) this.rope.encode(rec, { ...rope, base, scale, x, heads });
-        this.kvWrite.encode(rec, { ...paged, ...caches, k: kb, v: V, width: nHeadKv * hd });
-      }
-      const attOut = qb === B.att ? Q : B.att; // attention may not write over its own q
+      // q, k and v are regions of one buffer: q (normed and) turned in place, k (normed and) turned and v written
+      // to the cache, in one dispatch
+      const qkNorm = this.hp.qkNorm ? { w: this.vec(qkNormName(p)), at: 0, eps } : undefined;
+      this.ropeKv.encode(rec, { ...rope, ...paged, ...caches, base, scale, x: B.qkv, kAt: K.offset! / 4, vAt: V.offset! / 4, heads: nHead, kvHeads: nHeadKv, qkNorm });
+      const attOut = B.att; // attention may not write over its own q
       const window = this.hp.swaLayers[l] ? this.hp.slidingWindow : 0;
       const att = { nHead, nKvHead: nHeadKv, hd, scale: this.hp.attnScale, softcap: this.hp.attnSoftcap, window };
-      const attArgs = { ...paged, ...att, q: qb, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut };
+      const attArgs = { ...paged, ...att, q: Q, kCache: this.kv.k[l], vCache: this.kv.v[l], out: attOut };
       const wo = this.t(p + 'attn_output.weight');
       let attIn: Input;
       if (this.splitTokens) {
@@ -388,7 +372,6 @@ export class Forward {
     this.outs.destroy();
     this.ahead = undefined;
     this.topk.destroy();
-    this.rope.destroy();
     this.ropeKv.destroy();
     this.uniforms.destroy();
     this.picks.destroy();

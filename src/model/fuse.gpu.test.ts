@@ -2,7 +2,7 @@ import { expect, test } from 'vitest';
 import { GgmlType } from '../gguf/ggml.ts';
 import { readBuffer, storageBuffer } from '../kernels/runtime.ts';
 import { suiteGpu } from '../kernels/suite.ts';
-import { fusedBiasName, fuseProjections, gateUpName, qkName, qkvName } from './fuse.ts';
+import { fusedBiasName, fuseProjections, gateUpName, qkName, qkNormName, qkvName } from './fuse.ts';
 import type { GpuTensor } from './upload.ts';
 
 const gpu = suiteGpu();
@@ -52,4 +52,17 @@ test('a layer\'s q, k, v (and gate, up) become one matrix whose rows are theirs 
   expect(w.has(qkvName('blk.1.'))).toBe(false); // F32, F32, F16: not one matrix, but q|k and v
   expect(w.get(qkName('blk.1.'))?.segments).toEqual([2, 2]);
   expect(w.has('blk.1.attn_v.weight')).toBe(true);
+});
+
+test('a layer\'s q and k norms (qwen3, gemma3) become one vector, q_norm then k_norm, for rope_kv\'s one binding', async () => {
+  const d = gpu().device;
+  const w = new Map<string, GpuTensor>();
+  for (const l of [0, 1]) {
+    w.set(`blk.${l}.attn_q_norm.weight`, vector(d, `blk.${l}.attn_q_norm.weight`, [1 + l, 2, 3]));
+    w.set(`blk.${l}.attn_k_norm.weight`, vector(d, `blk.${l}.attn_k_norm.weight`, [4, 5, 6 + l]));
+  }
+  fuseProjections(d, w, 2, 1 << 20);
+  expect([...w.keys()].sort()).toEqual([qkNormName('blk.0.'), qkNormName('blk.1.')]);
+  expect(w.get(qkNormName('blk.1.'))!.dims).toEqual([6]);
+  expect([...new Float32Array(await readBuffer(d, w.get(qkNormName('blk.1.'))!.parts[0].buf, 24))]).toEqual([2, 2, 3, 4, 5, 7]);
 });

@@ -14,6 +14,8 @@ export const qkvName = (prefix: string): string => `${prefix}attn_qkv.fused`;
 export const gateUpName = (prefix: string): string => `${prefix}ffn_gate_up.fused`;
 /** Name of its fused q|k, where q|k|v cannot be (a Q4_K_M file's attn_v in Q6_K beside Q4_K q and k). */
 export const qkName = (prefix: string): string => `${prefix}attn_qk.fused`;
+/** Name of a layer's per-head RMSNorm weights of q and k (qwen3, gemma3), q_norm then k_norm, in one buffer. */
+export const qkNormName = (prefix: string): string => `${prefix}attn_qk_norm.fused`;
 /** Name of the biases (qwen2) of a fused q|k|v or q|k, back to back as its rows. */
 export const fusedBiasName = (fusedName: string): string => `${fusedName}.bias`;
 
@@ -53,7 +55,8 @@ export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, ma
   return { name, type: first.type, dims: [first.dims[0], total], rowBytes: first.rowBytes, parts: [{ buf, rowLo: 0, rows: total }], bytes: buf.size, segments: rows };
 }
 
-/** Fuses every layer's q|k|v (else q|k) and gate|up in `weights` (replacing the parts' entries) where fuseRows can. */
+/** Fuses every layer's q|k|v (else q|k) and gate|up in `weights` (replacing the parts' entries) where fuseRows can,
+ * and its q and k norm vectors (qwen3, gemma3), which rope_kv reads through one binding. */
 export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTensor>, nLayer: number, maxPartBytes: number): void {
   for (let l = 0; l < nLayer; l++) {
     const p = `blk.${l}.`;
@@ -73,6 +76,13 @@ export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTenso
       const bias = fuseVectors(device, biases as GpuTensor[], fusedBiasName(name));
       for (const n of biasNames) weights.delete(n);
       weights.set(bias.name, bias);
+    }
+    const norms = [`${p}attn_q_norm.weight`, `${p}attn_k_norm.weight`];
+    const vectors = norms.map((n) => weights.get(n));
+    if (vectors.every((v) => v)) {
+      const fused = fuseVectors(device, vectors as GpuTensor[], qkNormName(p));
+      for (const n of norms) weights.delete(n);
+      weights.set(fused.name, fused);
     }
   }
 }
