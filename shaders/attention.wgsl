@@ -1,12 +1,12 @@
 // Causal attention over the paged KV cache of one layer, for prefill (m tokens of one or more sequences,
-// their own keys and values already written by kv_write) and decode (one token per sequence):
+// their own keys and values already written by rope_kv) and decode (one token per sequence):
 //   out[t, h, :] = sum_{j0 <= j <= pos[t]} softmax_j(s_j) V[j, g, :],  s_j = cap(scale * q[t, h, :] . K[j, g, :])
 //   where cap(s) = softcap * tanh(s / softcap) when softcap > 0 (gemma2), else s, and j0 = 0, or
 //   pos[t] + 1 - window for a sliding-window layer (window > 0: the last `window` keys, gemma/Mistral),
 //   where g = h / (nHead / nKvHead) (grouped-query attention) and key j of token t's sequence lives in
 //   page pageTable[seqRow[t] * maxPages + j / pageSize], slot j % pageSize.
 // q, out: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f16, two to a u32 word, or f32
-// (KV_F16 off; kv_write.wgsl);
+// (KV_F16 off; rope_kv.wgsl);
 // pageTable: u32 [rows][maxPages]; seqRow, pos: u32 [m].
 // One workgroup per (token, head); workgroups past 65535 spill into wg.y. The keys are taken in tiles of
 // WG: each invocation scores one key (q, pre-scaled, is in workgroup memory), the workgroup reduces the

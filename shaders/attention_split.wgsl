@@ -8,7 +8,7 @@
 // Visible keys of token t: first .. pos[t], first = 0, or pos[t] + 1 - window (sliding window); key j of
 // token t's sequence lives in page pageTable[seqRow[t] * maxPages + j / pageSize], slot j % pageSize.
 // q: [m][nHead][hd] f32; kCache, vCache: [nPages][pageSize][nKvHead][hd] f16 (or f32 with KV_F16 off;
-// kv_write.wgsl), read four elements at a time; hd a multiple of 4, <= 4 WG;
+// rope_kv.wgsl), read four elements at a time; hd a multiple of 4, <= 4 WG;
 // G <= MAX_G. A dispatch takes tokens t0 .. t0 + its wg.z count; part_o: [those tokens][nHead][splits][hd]
 // f32, part_ml: [those tokens][nHead][splits][2] f32.
 // Workgroup: the G heads' queries into red; scores, C / WG keys per invocation, into sc; then invocations

@@ -6,8 +6,9 @@
 // x: [m][heads][hd] f32, pos: [m] u32, turns: [n_rot/2] vec2<u32> (scale * base^(-2i/n_rot) / 2pi),
 // factors: [n_rot/2] f32 (llama3 rope_freqs, phi3 rope factors; read only when FACTORS). One invocation per (token, pair),
 // rotating that pair in every head with one angle; invocations past 65535 workgroups spill into wg.y.
-// The forward's common path turns q and k with rope_kv.wgsl (and writes the KV cache in the same dispatch);
-// this kernel serves q and k normed per head (qwen3, gemma3), which live in separate buffers.
+// The forward turns q and k with rope_kv.wgsl (with the KV cache write, and qwen3's and gemma3's q/k norms,
+// in the same dispatch); this kernel, the rotation alone, is where the shared angle functions are checked at
+// any position (rope.check.ts: positions to 128k, more workgroups than one dimension holds) and mutated.
 // The angle is exact modulo one turn, whatever the position: rope_turns.wgsl (compiled in front of this file).
 
 override WG: u32 = 64;         // invocations per workgroup

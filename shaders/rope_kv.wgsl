@@ -1,10 +1,9 @@
-// Rotary position embedding of q and k and the KV cache write of k and v, in one dispatch (one fewer per
-// layer than rope.wgsl then kv_write.wgsl). For token t at position p = pos[t], head dimension hd, and pair i
+// Rotary position embedding of q and k and the KV cache write of k and v, in one dispatch. For token t at position p = pos[t], head dimension hd, and pair i
 // of the first n_rot dimensions (the angle theta_i(p) and the pairing exactly as rope.wgsl, whose angle
 // functions are prepended: rope_turns.wgsl):
 //   q[t][h] rotated in place;
-//   kCache[page][slot][kh * hd + d] = f16(rope(k[t][kh])[d]), vCache[..] = f16(v[t][kh][d]), page and slot as
-//   kv_write.wgsl: page = pageTable[seqRow[t] * maxPages + p / pageSize], slot = p % pageSize.
+//   kCache[page][slot][kh * hd + d] = f16(rope(k[t][kh])[d]), vCache[..] = f16(v[t][kh][d]), at
+//   page = pageTable[seqRow[t] * maxPages + p / pageSize], slot = p % pageSize.
 // k itself is left as it was: attention reads keys from the cache only.
 // x: q [m][heads][hd] from element 0, k [m][kv_heads][hd] from element k_at, v [m][kv_heads][hd] from v_at
 // (regions of one buffer: the forward's q|k|v); caches [nPages][pageSize][kv_heads * hd] f16, two to a u32

@@ -14,7 +14,6 @@ import { attentionCases, checkAttention } from './attention.check.ts';
 import { attentionSplitCases, checkAttentionSplit } from './attention_split.check.ts';
 import type { CaseResult } from './check.ts';
 import { checkEmbedding, embeddingCases } from './embedding.check.ts';
-import { checkKvWrite, kvWriteCases } from './kv_write.check.ts';
 import { checkMatmul, matmulCases } from './matmul.check.ts';
 import { checkMatmulQ8, matmulQ8Cases } from './matmul_q8.check.ts';
 import { checkPick, pickCases } from './pick.check.ts';
@@ -43,7 +42,6 @@ const CHECKS: KernelCheck[] = [
   { name: 'embedding', run: (d) => checkEmbedding(d, embeddingCases(5), 5) },
   { name: 'rope', run: (d) => checkRope(d, ropeCases(6), 6) },
   { name: 'swiglu', run: (d) => checkSwiglu(d, swigluCases(7), 7) },
-  { name: 'kv_write', run: (d) => checkKvWrite(d, kvWriteCases(9), 9) },
   { name: 'rope_kv', run: (d) => checkRopeKv(d, ropeKvCases(17), 17) },
   { name: 'attention', run: (d) => checkAttention(d, attentionCases(10), 10) },
   { name: 'attention_split', run: (d) => checkAttentionSplit(d, attentionSplitCases(19), 19) },

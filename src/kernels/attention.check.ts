@@ -10,7 +10,7 @@ import { caseResult, runCase, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
 import { AttentionKernel } from './attention.ts';
 import { attentionRef, type AttentionShape } from './attention.cpu.ts';
-import { buildPagedBatch, type PagedBatch, type PagedSeq } from './kv_write.check.ts';
+import { buildPagedBatch, type PagedBatch, type PagedSeq } from './paged_batch.ts';
 import { toF16 } from './kv_write.cpu.ts';
 
 export interface AttentionCase {
@@ -89,7 +89,7 @@ export const ATTENTION_ATOL = 1e-6;
 export const ATTENTION_RTOL = 1e-5;
 
 /**
- * A case's batch, random q and caches (score std as asked), and its shape. The caches are f16 (as kv_write
+ * A case's batch, random q and caches (score std as asked), and its shape. The caches are f16 (as rope_kv
  * stores them; f32 with kvF32): their bits, to upload, and their values, for the CPU twin.
  */
 export function attentionInputs(c: AttentionCase, rng: Rng): { g: PagedBatch; q: Float32Array; kCache: Float32Array; vCache: Float32Array; kBits: ArrayBufferView; vBits: ArrayBufferView; shape: AttentionShape & { kvF32?: boolean } } {

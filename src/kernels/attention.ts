@@ -1,6 +1,6 @@
 /**
  * Causal attention through the paged KV cache (shaders/attention.wgsl), with grouped-query heads; the same
- * kernel serves prefill (m tokens of one or more sequences, whose K/V kv_write has already stored) and
+ * kernel serves prefill (m tokens of one or more sequences, whose K/V rope_kv has already stored) and
  * decode (one token per sequence). CPU twin: attention.cpu.ts.
  */
 import ATTENTION_WGSL from '../../shaders/attention.wgsl?raw';

@@ -1,4 +1,4 @@
-/** CPU twin of shaders/kv_write.wgsl: scatters k and v rows, rounded to f16 (or as f32), into copies of the paged caches. */
+/** The KV cache write of shaders/rope_kv.wgsl on the CPU (rope_kv.cpu.ts): k and v rows scattered, rounded to f16 (or as f32), into copies of the paged caches. */
 import { f16BitsToF32, f32ToF16Bits } from '../gguf/half.ts';
 
 /** The KV cache's element type: `a` rounded to f16 (nearest even), as bits (to upload) and as values. */

@@ -1,5 +1,6 @@
 /**
- * Rotary position embedding on the GPU (shaders/rope.wgsl), in place on q or k, or on both in one dispatch. The angles are exact
+ * Rotary position embedding on the GPU (shaders/rope.wgsl), in place on q or k; the forward uses rope_kv.ts, and
+ * this kernel is the harness of the angle functions they share (rope.check.ts). The angles are exact
  * modulo one turn at any position: the shader is given each frequency as a 64-bit fixed-point number of
  * turns per position (a small table per head size and base, built in f64 here and kept on the device; the
  * shader functions that use it are shaders/rope_turns.wgsl, shared with rope_kv.wgsl).

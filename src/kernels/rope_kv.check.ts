@@ -17,7 +17,7 @@ import { f16BitsToF32 } from '../gguf/half.ts';
 import { fillNormal, mulberry32 } from '../util/rng.ts';
 import { caseResult, type CaseResult } from './check.ts';
 import { compare } from './compare.ts';
-import { buildPagedBatch, runInPlace, type PagedSeq } from './kv_write.check.ts';
+import { buildPagedBatch, runInPlace, type PagedSeq } from './paged_batch.ts';
 import { cacheRow, toF16 } from './kv_write.cpu.ts';
 import { ROPE_RTOL, pairMagnitudes } from './rope.check.ts';
 import { RopeKvKernel } from './rope_kv.ts';
@@ -55,6 +55,7 @@ export function ropeKvCases(seed: number, random = 4): RopeKvCase[] {
     { pageSize: 256, seqs: [{ len: 4000, tokens: 3 }], heads: 4, kvHeads: 2, hd: 256, base: 1e6, style: 'halves', factors: false, scale: 0.125 }, // gemma3 global, position ~4k
     { pageSize: 16, seqs: [{ len: 40, tokens: 30 }, { len: 17, tokens: 2 }], heads: 4, kvHeads: 2, hd: 64, base: 10000, style: 'adjacent', factors: false, f32: true }, // f32 pools
     { pageSize: 8, seqs: [{ len: 9, tokens: 1 }, { len: 64, tokens: 1 }], heads: 6, kvHeads: 3, hd: 64, nRot: 32, base: 1e6, style: 'halves', factors: true, f32: true },
+    { pageSize: 16, seqs: [{ len: 70, tokens: 64 }], heads: 16, kvHeads: 8, hd: 128, base: 500000, style: 'adjacent', factors: true }, // a full 64-token chunk: 64 workgroups
     { pageSize: 16, seqs: [{ len: 40, tokens: 1 }], heads: 16, kvHeads: 8, hd: 128, base: 1e6, style: 'halves', factors: false, qkNorm: true }, // qwen3-0.6b decode
     { pageSize: 16, seqs: [{ len: 30, tokens: 12 }, { len: 20, tokens: 1 }], heads: 4, kvHeads: 1, hd: 256, base: 1e6, style: 'halves', factors: false, qkNorm: true, scale: 0.125 }, // gemma3-1b prefill and decode
     { pageSize: 8, seqs: [{ len: 20, tokens: 7 }], heads: 6, kvHeads: 2, hd: 32, nRot: 12, base: 10000, style: 'adjacent', factors: true, qkNorm: true, mscale: 1.1 }, // norms past the factors, a tail

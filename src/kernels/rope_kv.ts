@@ -1,8 +1,8 @@
 /**
  * RoPE of q and k and the KV cache write of k and v in one dispatch (shaders/rope_kv.wgsl): q rotated in
  * place, k rotated on its way into the cache (k itself left as is), v copied; rounded to f16, or f32 where
- * the pool holds f32. The angles are rope.wgsl's (the same functions, shaders/rope_turns.wgsl), the cache
- * slots kv_write.wgsl's. The forward's common path: q, k and v are regions of one buffer. With `qkNorm`
+ * the pool holds f32. The angles are rope.wgsl's (the same functions, shaders/rope_turns.wgsl). The forward's
+ * only path for RoPE and the cache write: q, k and v are regions of one buffer. With `qkNorm`
  * (qwen3, gemma3) q and k are RMS-normalized per head first, as rms_norm.wgsl would, in the same dispatch.
  * CPU twin: rope_kv.cpu.ts.
  */

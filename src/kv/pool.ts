@@ -1,6 +1,6 @@
 /**
  * The paged KV cache on the GPU: per layer one K and one V buffer of f16 [nPages][pageSize][nKvHead][hd]
- * (two to a u32 word: kernels/kv_write.ts writes them, the attention kernels read them; or f32, one a word),
+ * (two to a u32 word: kernels/rope_kv.ts writes them, the attention kernels read them; or f32, one a word),
  * plus the page bookkeeping (pages.ts). Copy-on-write page copies go through a one-page scratch buffer
  * (WebGPU cannot copy within one buffer).
  */
