@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { endTokenMask } from './end_tokens.ts';
 import { samplingParams, type SamplingParams } from './params.ts';
 import { NoCandidatesError, sample, samplingDistribution } from './sample.ts';
+import { fillNormal, mulberry32 } from '../util/rng.ts';
 
 /** Logits whose softmax is exactly `weights` normalized: log(w). */
 const logitsOf = (weights: number[]): Float32Array => Float32Array.from(weights, Math.log);
@@ -151,6 +152,36 @@ describe('greedy and the draw', () => {
     expect(Object.keys(counts).sort()).toEqual(Object.keys(want).sort());
     for (const k of Object.keys(want)) expect(Math.abs(counts[Number(k)] - n * want[Number(k)])).toBeLessThanOrEqual(1);
     expect(sample(P, [], params, 0.999999999).token).toBeGreaterThanOrEqual(0);
+  });
+
+  test('the draw goes over the nucleus in ascending id order, from a few candidates to most of a flat vocabulary', () => {
+    // an independent reference: the nucleus as the most likely prefix (sorted by probability), then the
+    // inverse CDF over its members by id
+    const reference = (logits: Float32Array, t: number, topP: number, u: number): number => {
+      const max = Math.max(...logits);
+      const e = Array.from(logits, (l) => Math.exp((l - max) / t));
+      const z = e.reduce((a, b) => a + b, 0);
+      const order = e.map((_, i) => i).sort((a, b) => e[b] - e[a] || a - b);
+      const nucleus: number[] = [];
+      for (let acc = 0, j = 0; acc < topP * z; j++) {
+        nucleus.push(order[j]);
+        acc += e[order[j]];
+      }
+      nucleus.sort((a, b) => a - b);
+      const mass = nucleus.reduce((a, i) => a + e[i], 0);
+      let acc = 0;
+      for (const i of nucleus) if (u * mass < (acc += e[i])) return i;
+      return nucleus[nucleus.length - 1];
+    };
+    const rng = mulberry32(9);
+    for (const [std, t, topP] of [[0.3, 1, 0.95], [1, 0.7, 0.9], [4, 0.8, 0.6]]) { // nucleus: most of 4096, ~half, a few
+      const logits = fillNormal(new Float32Array(4096), rng, std);
+      const params = samplingParams({ temperature: t, top_p: topP });
+      for (let i = 0; i < 50; i++) {
+        const u = rng();
+        expect(sample(logits, [], params, u).token, `std ${std}, u ${u}`).toBe(reference(logits, t, topP, u));
+      }
+    }
   });
 
   test('logits are not modified', () => {
