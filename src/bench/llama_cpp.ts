@@ -8,13 +8,13 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Token } from 'node-llama-cpp';
-import type { RunFigures } from './ours.ts';
+import type { BenchSampling, RunFigures } from './ours.ts';
 
 export interface PeerFigures extends RunFigures {
   backend: string; // 'cpu (2 threads)', 'vulkan', ...
 }
 
-export async function measureLlamaCpp(path: string, prompt: number[], maxTokens: number): Promise<PeerFigures> {
+export async function measureLlamaCpp(path: string, prompt: number[], maxTokens: number, sampling?: BenchSampling): Promise<PeerFigures> {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: 'auto', build: 'never', skipDownload: true, logLevel: LlamaLogLevel.error, progressLogs: false });
   const devices = llama.gpu === false ? [] : await llama.getGpuDeviceNames();
@@ -30,7 +30,9 @@ export async function measureLlamaCpp(path: string, prompt: number[], maxTokens:
       const times: number[] = [];
       const tokens: number[] = [];
       const start = performance.now();
-      for await (const token of seq.evaluate(prompt as Token[], { temperature: 0 })) {
+      // node-llama-cpp's defaults are top_k 40, top_p 0.95: every control given
+      const s = sampling ? { temperature: sampling.temperature, topP: sampling.topP, topK: sampling.topK, minP: 0, seed: 1 } : { temperature: 0 };
+      for await (const token of seq.evaluate(prompt as Token[], s)) {
         times.push(performance.now());
         tokens.push(token);
         if (times.length >= maxTokens) break;

@@ -90,6 +90,13 @@ export function textPrompt(tok: Tokenizer, n: number): { text: string; ids: numb
  * `open` gives the model file's bytes (called twice: loading, then listing its tensors). The prompt is
  * random ids, or with `text` English text (textPrompt).
  */
+/** How the timed tokens are chosen: greedy when absent (bench --temperature, --top-p, --top-k). */
+export interface BenchSampling {
+  temperature: number; // > 0
+  topP: number; // (0, 1]
+  topK: number; // 0: the whole vocabulary
+}
+
 export interface MeasureOptions {
   promptTokens: number;
   maxTokens: number;
@@ -97,6 +104,7 @@ export interface MeasureOptions {
   onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
   profile?: boolean; // profile a decode step after the run (needs a device with 'timestamp-query')
   matmulLanes?: number; // Engine.load's: lanes per row of the decode matmuls (bench --lanes)
+  sampling?: BenchSampling; // greedy when absent
 }
 
 export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: MeasureOptions): Promise<OurFigures> {
@@ -119,7 +127,9 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const kvBytes = 2 * hp.nLayer * kv.totalPages * kvPageBytes(hp.nHeadKv, hp.headDim, kv.pageSize);
       const tokenizer = tokenizerFromGguf(engine.metadata);
       o.onTokenizer?.(tokenizer);
-      const params = samplingParams({ temperature: 0, max_tokens: o.maxTokens, ignore_eos: true });
+      const s = o.sampling;
+      const chosen = s ? { temperature: s.temperature, top_p: s.topP, top_k: s.topK, seed: 1 } : { temperature: 0 };
+      const params = samplingParams({ ...chosen, max_tokens: o.maxTokens, ignore_eos: true });
       const run = async (prompt: number[]) => {
         const times: number[] = [];
         const tokens: number[] = [];

@@ -36,6 +36,14 @@ describe('bench report', () => {
     expect(markdownReport(report({ models: [{ model: 'm', ours, browser: { kind: 'error', message: 'no WebGPU' } }] }))).toContain('failed: no WebGPU');
   });
 
+  test('a sampled run says how it sampled, and compares no tokens with the peer', () => {
+    const peer = { backend: 'cpu (2 threads)', loadSeconds: 1, ttftMs: 1000, prefillTokensPerSecond: 512, decodeTokensPerSecond: 20, decodeTokens: 128, tokens: [5, 6, 7, 9] };
+    const md = markdownReport(report({ sampling: { temperature: 1, topP: 0.95, topK: 0 }, models: [{ model: 'm', ours: { ...ours, tokens: [5, 6, 7, 8] }, peer }] }));
+    expect(md).toContain('then 128 tokens sampled at temperature 1, top_p 0.95, top_k 0 (seed 1) (EOS ignored)');
+    expect(md.split('\n').find((l) => l.includes('cpu (2 threads)'))).toContain('| 0.50 | 0.50 | - |');
+    expect(markdownReport(report())).toContain('then 128 greedy tokens');
+  });
+
   test('same tokens: the leading run that agrees, out of the shorter', () => {
     expect(sameTokens([1, 2, 3], [1, 2, 3])).toBe('3/3');
     expect(sameTokens([1, 2, 3], [1, 2])).toBe('2/2');

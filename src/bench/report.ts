@@ -5,7 +5,7 @@
 import type { Bandwidth } from './bandwidth.ts';
 import type { BrowserBenchResult } from './browser/messages.ts';
 import type { PeerFigures } from './llama_cpp.ts';
-import type { OurFigures, RunFigures } from './ours.ts';
+import type { BenchSampling, OurFigures, RunFigures } from './ours.ts';
 import { profileRows } from './profile.ts';
 import type { StreamsResult } from './streams.ts';
 
@@ -18,6 +18,9 @@ export interface ModelResult {
   browser?: BrowserBenchResult & { chromium?: string }; // --browser: tabserve and wllama in headless Chromium
 }
 
+/** The sampling's words in the report, e.g. 'sampled at temperature 1, top_p 1, top_k 0 (seed 1)'. */
+export const samplingWords = (s: BenchSampling | undefined): string => (s ? `sampled at temperature ${s.temperature}, top_p ${s.topP}, top_k ${s.topK} (seed 1)` : 'greedy');
+
 export interface BenchReport {
   date: string; // ISO 8601
   machine: string; // CPU, cores, memory, OS
@@ -25,6 +28,7 @@ export interface BenchReport {
   command: string;
   promptTokens: number;
   maxTokens: number;
+  sampling?: BenchSampling; // greedy when absent
   bandwidth: Bandwidth;
   models: ModelResult[];
 }
@@ -54,7 +58,7 @@ export function markdownReport(r: BenchReport): string {
     `- adapter: ${r.adapter}`,
     `- command: \`${r.command}\``,
     `- streaming-read bandwidth (stream_read.wgsl, ${MiB(r.bandwidth.bytes)} MiB x ${r.bandwidth.sweeps}): ${f(r.bandwidth.gbPerSecond, 2)} GB/s`,
-    `- ${r.promptTokens}-token random prompt, then ${r.maxTokens} greedy tokens (EOS ignored); random weights`,
+    `- ${r.promptTokens}-token random prompt, then ${r.sampling ? `${r.maxTokens} tokens ${samplingWords(r.sampling)}` : `${r.maxTokens} greedy tokens`} (EOS ignored); random weights`,
     '',
     ...table(
       ['model', 'file MiB', 'load MB/s', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'host ms/step', 'median', 'ahead ms/step', 'weights GB/s', '% of read bw', 'GPU MiB (weights + KV)'],
@@ -76,13 +80,14 @@ export function markdownReport(r: BenchReport): string {
   ];
   const peers = r.models.filter((m) => m.peer || m.peerError);
   if (peers.length) {
-    lines.push('', 'Peer in the same run: llama.cpp (node-llama-cpp) on the same GGUF and prompt; ratios are ours / theirs; same tokens: how many of the greedy tokens agree before the first that differs (near-ties of random weights can part them).', '');
+    const same = r.sampling ? 'same tokens: not compared (the samplers draw differently)' : 'same tokens: how many of the greedy tokens agree before the first that differs (near-ties of random weights can part them)';
+    lines.push('', `Peer in the same run: llama.cpp (node-llama-cpp) on the same GGUF and prompt, ${samplingWords(r.sampling)}; ratios are ours / theirs; ${same}.`, '');
     lines.push(
       ...table(
         ['model', 'llama.cpp backend', 'TTFT ms', 'prefill tok/s', 'decode tok/s', 'prefill ratio', 'decode ratio', 'same tokens'],
         peers.map(({ model, ours: o, peer: p, peerError }) =>
           p
-            ? [model, p.backend, f(p.ttftMs, 0), f(p.prefillTokensPerSecond), f(p.decodeTokensPerSecond, 2), f(o.prefillTokensPerSecond / p.prefillTokensPerSecond, 2), f(o.decodeTokensPerSecond / p.decodeTokensPerSecond, 2), sameTokens(o.tokens, p.tokens)]
+            ? [model, p.backend, f(p.ttftMs, 0), f(p.prefillTokensPerSecond), f(p.decodeTokensPerSecond, 2), f(o.prefillTokensPerSecond / p.prefillTokensPerSecond, 2), f(o.decodeTokensPerSecond / p.decodeTokensPerSecond, 2), r.sampling ? '-' : sameTokens(o.tokens, p.tokens)]
             : [model, `unavailable: ${peerError}`, '-', '-', '-', '-', '-', '-'],
         ),
       ),

@@ -10,7 +10,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureBandwidth } from '../bench/bandwidth.ts';
 import type { BrowserPeerName } from '../bench/browser.ts';
-import { measureOurs, randomPrompt } from '../bench/ours.ts';
+import { measureOurs, randomPrompt, type BenchSampling } from '../bench/ours.ts';
 import { markdownReport, type BenchReport, type ModelResult } from '../bench/report.ts';
 import { BENCH_TYPES, SHAPES, shapeModel, unsupported } from '../bench/shapes.ts';
 import { measureStreams } from '../bench/streams.ts';
@@ -34,6 +34,19 @@ function list<T extends string>(name: string, v: string, known: readonly string[
   return out as T[];
 }
 
+/** --temperature, --top-p, --top-k: greedy (undefined) at temperature 0, else how the timed tokens are sampled. */
+function benchSampling(t: string, p: string, k: string): BenchSampling | undefined {
+  const [temperature, topP, topK] = [Number(t), Number(p), Number(k)];
+  if (!(Number.isFinite(temperature) && temperature >= 0 && t.trim() !== '')) throw new UsageError(`--temperature must be a number >= 0, got '${t}'`);
+  if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be a number in (0, 1], got '${p}'`);
+  if (!(Number.isInteger(topK) && topK >= 0 && k.trim() !== '')) throw new UsageError(`--top-k must be an integer >= 0 (0: the whole vocabulary), got '${k}'`);
+  if (temperature === 0) {
+    if (topP !== 1 || topK !== 0) throw new UsageError('--top-p and --top-k need a --temperature above 0 (0 is greedy)');
+    return undefined;
+  }
+  return { temperature, topP, topK };
+}
+
 const machine = () => `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${type()} ${release()}`;
 
 export async function bench(argv: string[]): Promise<void> {
@@ -55,8 +68,13 @@ export async function bench(argv: string[]): Promise<void> {
       lanes: { type: 'string' },
       browser: { type: 'boolean', default: false },
       'browser-peers': { type: 'string', default: 'cpu,webgpu' },
+      temperature: { type: 'string', default: '0' },
+      'top-p': { type: 'string', default: '1' },
+      'top-k': { type: 'string', default: '0' },
     },
   });
+  const sampling = benchSampling(values.temperature, values['top-p'], values['top-k']);
+  if (sampling && values.browser) throw new UsageError('--browser runs greedy only: leave out --temperature');
   const [promptTokens] = positiveInts('prompt-tokens', values['prompt-tokens']);
   const [maxTokens] = positiveInts('max-tokens', values['max-tokens']);
   if (maxTokens < 2) throw new UsageError('--max-tokens must be at least 2 (decode speed is timed after the first token)');
@@ -92,14 +110,14 @@ export async function bench(argv: string[]): Promise<void> {
     for (const m of models) {
       const path = await m.path();
       log(`${m.name}: tabserve ...`);
-      const ours = await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile });
+      const ours = await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, sampling });
       const result: ModelResult = { model: m.name, ours };
       if (values.peer === 'llama.cpp') {
         log(`${m.name}: llama.cpp ...`);
         const { measureLlamaCpp } = await import('../bench/llama_cpp.ts');
         try {
           // the same prompt ids as ours (randomPrompt's default seed)
-          result.peer = await measureLlamaCpp(path, randomPrompt(promptTokens, ours.nVocab), maxTokens);
+          result.peer = await measureLlamaCpp(path, randomPrompt(promptTokens, ours.nVocab), maxTokens, sampling);
         } catch (e) {
           result.peerError = (e as Error).message.split('\n')[0];
         }
@@ -116,7 +134,7 @@ export async function bench(argv: string[]): Promise<void> {
       results.push(result);
       for (const n of lanes) {
         log(`${m.name}: tabserve, ${n} lanes per decode matmul row ...`);
-        results.push({ model: `${m.name}, ${n} lanes`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, matmulLanes: n }) });
+        results.push({ model: `${m.name}, ${n} lanes`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, matmulLanes: n, sampling }) });
       }
     }
     const report: BenchReport = {
@@ -126,6 +144,7 @@ export async function bench(argv: string[]): Promise<void> {
       command: `tabserve bench ${argv.join(' ')}`.trim(),
       promptTokens,
       maxTokens,
+      sampling,
       bandwidth,
       models: results,
     };

@@ -74,7 +74,11 @@ commands:
       --type LIST                   q8_0 q4_0 q4_k, comma-separated, or all (default q8_0); pairs a
                     shape cannot be written in (q4_k needs widths that are multiples of 256) are skipped
       --prompt-tokens N             random prompt tokens (default 512)
-      --max-tokens N                greedy tokens generated, EOS ignored (default 128)
+      --max-tokens N                tokens generated, EOS ignored (default 128)
+      --temperature T               0: greedy (default); above 0: the timed tokens are sampled, by us and by
+                    llama.cpp, seed 1 (OpenAI's defaults are --temperature 1, which reads back every logit)
+      --top-p P                     with --temperature: nucleus sampling (default 1: off)
+      --top-k K                     with --temperature: the K most likely only (default 0: the whole vocabulary)
       --peer llama.cpp|none         also run llama.cpp (node-llama-cpp) on the same file (default llama.cpp)
       --streams 1,4,16              also measure aggregate throughput of this many concurrent streams
       --stream-tokens N             prompt and generated tokens per concurrent stream (default 32)
