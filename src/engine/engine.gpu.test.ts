@@ -233,6 +233,13 @@ describe('loading', () => {
     await expect(Engine.load(gpu, await fileSource(path()), { kvBudgetBytes: 1000 })).rejects.toMatchObject({ code: 'too-large' });
   });
 
+  test('q/k norms of more heads than rope_kv\'s workgroup keeps factors for are a too-large error at load; other models load after', async () => {
+    const many = makeModel({ name: 'engine qwen3 256 + 2 heads', args: ['--arch', 'qwen3', '--embd', '64', '--heads', '256', '--kv-heads', '2', '--head-dim', '2', '--ff', '128', '--layers', '1'] });
+    await expect(Engine.load(gpu, await fileSource(many), { contextTokens: 32 })).rejects.toMatchObject({ code: 'too-large', message: expect.stringMatching(/258 q and k heads to normalize; at most 256/) });
+    const e = await Engine.load(gpu, await fileSource(path()), { contextTokens: 32 });
+    e.unload();
+  });
+
   test('after device loss calls fail with device-lost, and the model loads again on a new device', async () => {
     const own = await openTestGpu();
     const e = await Engine.load(own, await fileSource(path()), { contextTokens: 64 });

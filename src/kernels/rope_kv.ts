@@ -50,6 +50,14 @@ export interface QkNorm {
 /** Most q + k heads a token may have with qkNorm (the kernel's workgroup array of per-head factors). */
 const MAX_NORM_HEADS = 256;
 
+/** Why q and k heads of this shape cannot be normed in rope_kv on `device` (one workgroup a token), or undefined. */
+export function qkNormProblem(device: GPUDevice, heads: number, kvHeads: number, hd: number): string | undefined {
+  if (heads + kvHeads > MAX_NORM_HEADS) return `rope_kv: ${heads + kvHeads} q and k heads to normalize; at most ${MAX_NORM_HEADS}`;
+  const { maxComputeWorkgroupSizeX: x, maxComputeInvocationsPerWorkgroup: inv } = device.limits;
+  if (hd % 2 !== 0 || hd / 2 > Math.min(x, inv)) return `rope_kv: heads of ${hd} cannot be normalized in one workgroup of hd / 2 invocations (at most ${Math.min(x, inv)})`;
+  return undefined;
+}
+
 export class RopeKvKernel extends Kernel {
   private readonly tables: TurnTables;
 
@@ -66,8 +74,8 @@ export class RopeKvKernel extends Kernel {
     const n = a.qkNorm;
     if (n) {
       if (a.freqFactors && a.freqFactors !== n.w) throw new Error('rope_kv: the frequency factors and the q/k norms must share one binding');
-      if (a.heads + a.kvHeads > MAX_NORM_HEADS) throw new Error(`rope_kv: ${a.heads + a.kvHeads} q and k heads to normalize; at most ${MAX_NORM_HEADS}`);
-      if (a.hd / 2 > this.device.limits.maxComputeWorkgroupSizeX || a.hd / 2 > this.device.limits.maxComputeInvocationsPerWorkgroup) throw new Error(`rope_kv: head dimension ${a.hd} is too large to normalize in one workgroup`);
+      const problem = qkNormProblem(this.device, a.heads, a.kvHeads, a.hd);
+      if (problem) throw new Error(problem);
     }
     const params = new Uint32Array([a.m, a.heads, a.kvHeads, a.hd, nRot, 0, a.kAt, a.vAt, a.pageSize, a.maxPages, 0, n?.at ?? 0]);
     const floats = new Float32Array(params.buffer);

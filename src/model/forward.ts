@@ -32,7 +32,7 @@ import { MatmulKernel } from '../kernels/matmul.ts';
 import { MatmulQ8Kernel, Q8_DOT_TYPES } from '../kernels/matmul_q8.ts';
 import { QuantizeQ8Kernel } from '../kernels/quantize_q8.ts';
 import { RmsNormKernel } from '../kernels/rms_norm.ts';
-import { RopeKvKernel } from '../kernels/rope_kv.ts';
+import { RopeKvKernel, qkNormProblem } from '../kernels/rope_kv.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
@@ -46,6 +46,7 @@ import { OutBuffers } from './out_buffers.ts';
 import { ChunkInputs } from './chunk_inputs.ts';
 import { scratchBuffers, type Scratch } from './scratch.ts';
 import { ChosenPicks } from './chosen.ts';
+import { EngineError } from '../engine/errors.ts';
 
 export type { Chunk, ChosenIds, ForwardOptions, ForwardResult, Started, TokenMasks } from './chunk.ts';
 
@@ -91,6 +92,8 @@ export class Forward {
     contextTokens = maxPages * kv.shape.pageSize, // the longest sequence, in tokens (picks phi3's rope factors)
     private readonly opts: ForwardOptions = {},
   ) {
+    const normProblem = hp.qkNorm && qkNormProblem(device, hp.nHead, hp.nHeadKv, hp.headDim);
+    if (normProblem) throw new EngineError('too-large', normProblem); // at load (before any buffer), not at the first request
     const cpuAdapter = !!opts.cpuAdapter;
     this.matmul = new MatmulKernel(device, undefined, { cpuAdapter, subgroupLanes: opts.subgroupLanes });
     if (opts.int8Dot) this.matmulQ8 = new MatmulQ8Kernel(device, undefined, { cpuAdapter, subgroupLanes: opts.subgroupLanes });
