@@ -1,6 +1,6 @@
-// Rotary position embedding of q and k and the KV cache write of k and v, in one dispatch. For token t at position p = pos[t], head dimension hd, and pair i
-// of the first n_rot dimensions (the angle theta_i(p) and the pairing exactly as rope.wgsl, whose angle
-// functions are prepended: rope_turns.wgsl):
+// Rotary position embedding of q and k and the KV cache write of k and v, in one dispatch. For token t at
+// position p = pos[t], head dimension hd, and pair i of the first n_rot dimensions (the angle theta_i(p) and
+// the pairing exactly as rope.wgsl, whose angle functions are prepended: rope_turns.wgsl):
 //   q[t][h] rotated in place;
 //   kCache[page][slot][kh * hd + d] = f16(rope(k[t][kh])[d]), vCache[..] = f16(v[t][kh][d]), at
 //   page = pageTable[seqRow[t] * maxPages + p / pageSize], slot = p % pageSize.
