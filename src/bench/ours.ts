@@ -21,7 +21,7 @@ export interface RunFigures {
   prefillTokensPerSecond: number; // prompt tokens / ttft
   decodeTokensPerSecond: number; // tokens after the first / the time after the first
   decodeTokens: number;
-  tokens?: number[]; // the greedy tokens generated (compared between runtimes on the same prompt)
+  tokens?: number[]; // the tokens generated (greedy ones are compared between runtimes on the same prompt)
 }
 
 export interface OurFigures extends RunFigures {
@@ -86,10 +86,6 @@ export function textPrompt(tok: Tokenizer, n: number): { text: string; ids: numb
   }
 }
 
-/**
- * `open` gives the model file's bytes (called twice: loading, then listing its tensors). The prompt is
- * random ids, or with `text` English text (textPrompt).
- */
 /** How the timed tokens are chosen: greedy when absent (bench --temperature, --top-p, --top-k). */
 export interface BenchSampling {
   temperature: number; // > 0
@@ -97,6 +93,10 @@ export interface BenchSampling {
   topK: number; // 0: the whole vocabulary
 }
 
+/**
+ * `open` gives the model file's bytes (called twice: loading, then listing its tensors). The prompt is
+ * random ids, or with `text` English text (textPrompt).
+ */
 export interface MeasureOptions {
   promptTokens: number;
   maxTokens: number;

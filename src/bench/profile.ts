@@ -1,6 +1,6 @@
 /**
  * Where a decode step's GPU time goes (`tabserve bench --profile`). The last run's plan (a decode step:
- * measureOurs profiles right after its greedy run) is replayed with each dispatch in a compute pass of its own
+ * measureOurs profiles right after its timed run) is replayed with each dispatch in a compute pass of its own
  * whose ends are timestamped (timestamp-query), and as the one pass the engine submits, timestamped at its
  * ends; medians over the repeats. Replaying a step writes the same K/V at the same position and the same
  * outputs again: nothing the engine reads changes. A pass per dispatch adds a little per dispatch, so the

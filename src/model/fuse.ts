@@ -34,6 +34,14 @@ function fuseVectors(device: GPUDevice, parts: GpuTensor[], name: string): GpuTe
   return { name, type: parts[0].type, dims: [total], rowBytes: 4 * total, parts: [{ buf, rowLo: 0, rows: 1 }], bytes: buf.size };
 }
 
+/** Where all of `names` are in `weights`, replaces them by one vector of theirs back to back (fuseVectors) named `name`. */
+function replaceByFusedVector(device: GPUDevice, weights: Map<string, GpuTensor>, names: string[], name: string): void {
+  const parts = names.map((n) => weights.get(n));
+  if (parts.some((t) => !t)) return;
+  for (const n of names) weights.delete(n);
+  weights.set(name, fuseVectors(device, parts as GpuTensor[], name));
+}
+
 /** `parts` as one matrix (with their row counts as segments), or undefined when they cannot be fused. */
 export function fuseRows(device: GPUDevice, parts: GpuTensor[], name: string, maxPartBytes: number): GpuTensor | undefined {
   const [first] = parts;
@@ -70,19 +78,8 @@ export function fuseProjections(device: GPUDevice, weights: Map<string, GpuTenso
       for (const n of names) weights.delete(n);
       weights.set(fused.name, fused);
       // the biases of a fused q|k|v or q|k (qwen2), as its rows: the matmul adds them as it writes (Forward.mm)
-      const biasNames = group.map((n) => `${p}${n}.bias`);
-      const biases = biasNames.map((n) => weights.get(n));
-      if (biases.some((b) => !b)) continue;
-      const bias = fuseVectors(device, biases as GpuTensor[], fusedBiasName(name));
-      for (const n of biasNames) weights.delete(n);
-      weights.set(bias.name, bias);
+      replaceByFusedVector(device, weights, group.map((n) => `${p}${n}.bias`), fusedBiasName(name));
     }
-    const norms = [`${p}attn_q_norm.weight`, `${p}attn_k_norm.weight`];
-    const vectors = norms.map((n) => weights.get(n));
-    if (vectors.every((v) => v)) {
-      const fused = fuseVectors(device, vectors as GpuTensor[], qkNormName(p));
-      for (const n of norms) weights.delete(n);
-      weights.set(fused.name, fused);
-    }
+    replaceByFusedVector(device, weights, [`${p}attn_q_norm.weight`, `${p}attn_k_norm.weight`], qkNormName(p));
   }
 }

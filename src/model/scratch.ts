@@ -1,7 +1,7 @@
 /**
  * The forward pass's activation buffers (model/forward.ts), allocated once for chunks of up to c tokens and
  * shared by every run (the queue runs them in order). Shapes for a chunk of c tokens:
- *   x [c][E] the residual stream; h [c][max(E, H*hd)] a normed input; o [c][E] a block's output before its
+ *   x [c][E] the residual stream; h [c][E] a normed input; o [c][E] a block's output before its
  *   residual add, post [c][E] that post-normed (gemma); att [c][H*hd] attention's output
  *   qkv: q [c][H*hd], k, v [c][Hkv*hd], regions of one buffer that a fused q|k|v matmul writes in one dispatch
  *   gu: gate, up [c][nFf], regions of one buffer likewise
@@ -28,7 +28,7 @@ export function scratchBuffers(device: GPUDevice, hp: HParams, c: number, split:
   const widest = c * Math.max(e, nHead * hd, nFf);
   const buf: Scratch['buf'] = {
     x: f32(c * e, 'x'),
-    h: f32(c * Math.max(e, nHead * hd), 'h'),
+    h: f32(c * e, 'h'),
     qkv: storageBuffer(device, qkvAt.bytes, 'qkv'),
     att: f32(c * nHead * hd, 'att'),
     gu: storageBuffer(device, 2 * region(nFf), 'ffn.gate_up'),
