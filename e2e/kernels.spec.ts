@@ -10,7 +10,8 @@ test('kernels match their CPU twins on WebGPU inside a dedicated Worker in Chrom
   expect(reply.results.rms_norm.length).toBeGreaterThanOrEqual(18);
   expect(reply.results.matmul.length).toBeGreaterThanOrEqual(20);
   for (const k of ['embedding', 'rope', 'swiglu', 'rope_kv', 'attention', 'attention_split', 'topk', 'softcap', 'token_mask']) expect(reply.results[k]?.length, k).toBeGreaterThanOrEqual(8);
-  expect(reply.results.pick?.length).toBe(6);
+  expect(reply.results.pick?.length).toBe(7);
+  expect(reply.results.draw?.length).toBeGreaterThanOrEqual(12);
   expect(reply.results.stream_read?.length).toBe(6);
   if (reply.info.int8Dot) for (const k of ['quantize_q8', 'matmul_q8']) expect(reply.results[k]?.length, k).toBeGreaterThanOrEqual(7);
   for (const [kernel, cases] of Object.entries(reply.results)) {

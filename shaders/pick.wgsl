@@ -3,6 +3,7 @@
 // sample.ts steps 5-9) in f32. It is a guess: the host still samples the row it reads back, with the same u,
 // and a step fed another token than the host's is dropped, so rounding at a boundary only costs a step.
 // One invocation per row (n <= K <= 64 candidates), entries sorted by logit, the first the largest:
+//   n = 0: the id draw.wgsl drew from the whole row (word 3 of the row), the host's token too
 //   greedy (inv_temp 0): the first entry
 //   e_j = exp((l_j - l_0) * inv_temp) over the first n entries with ids (empty slots come last), z = sum e_j
 //   min_p keeps the prefix with e_j >= min_p; then, when top_p < 1 and its mass reaches top_p * z, the
@@ -21,7 +22,7 @@ struct Params {
 
 struct Row {
   src: u32,      // the row of topk to pick from
-  n: u32,        // candidates: its first n entries (the request's k), 1..K
+  n: u32,        // candidates: its first n entries (the request's k), 1..K; 0: the row's drawn id
   inv_temp: f32, // 1 / temperature (unitless); 0: greedy
   u: f32,        // the uniform draw, in [0, 1)
   top_p: f32,    // nucleus mass, in (0, 1]
@@ -45,6 +46,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let r = rows[t];
   let at = r.src * (4u + 2u * K) + 4u; // the row's first logit; its first id is K words on
+  if (r.n == 0u) {
+    ids[params.ids_at + t] = topk[at - 1u];
+    return;
+  }
   if (r.inv_temp == 0.0) {
     ids[params.ids_at + t] = topk[at + K];
     return;

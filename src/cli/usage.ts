@@ -76,7 +76,7 @@ commands:
       --prompt-tokens N             random prompt tokens (default 512)
       --max-tokens N                tokens generated, EOS ignored (default 128)
       --temperature T               0: greedy (default); above 0: the timed tokens are sampled, by us and by
-                    llama.cpp, seed 1 (OpenAI's defaults are --temperature 1, which reads back every logit)
+                    llama.cpp, seed 1 (OpenAI's defaults are --temperature 1: drawn from the whole row on the GPU)
       --top-p P                     with --temperature: nucleus sampling (default 1: off)
       --top-k K                     with --temperature: the K most likely only (default 0: the whole vocabulary)
       --peer llama.cpp|none         also run llama.cpp (node-llama-cpp) on the same file (default llama.cpp)

@@ -13,6 +13,7 @@
  * whose last token would need the other kind is fed all but its last token (no logits needed for those),
  * and its last token waits for a later chunk.
  */
+import type { DrawRow } from '../kernels/draw.ts';
 import type { TopkAdj } from '../kernels/topk.ts';
 import type { TokenMasks } from '../model/forward.ts';
 
@@ -24,8 +25,16 @@ export type Want =
   | { kind: 'all' } // the logits after every token (tests)
   // top k after adjustments (row 0) and, with `allowed`, a grammar's token mask: [ceil(tokens / 32)] bitset;
   // `ahead`: the caller will most likely feed the token it picks so next, with the same k, invTemp, adj
-  // (engine/steps_ahead.ts)
-  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: AheadPick };
+  // (engine/steps_ahead.ts); `draw`: the token drawn from the whole row on the GPU too (TopkRow.drawn)
+  | { kind: 'topk'; k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: AheadPick; draw?: DrawWant };
+
+/**
+ * A draw from the whole row on the GPU (kernels/draw.ts): its controls, and `next`, the uniform draw of the
+ * stream's next step, which a step submitted ahead draws with (engine/steps_ahead.ts).
+ */
+export interface DrawWant extends DrawRow {
+  next: number; // in [0, 1)
+}
 
 /**
  * How a caller picks its next token from a top-k row (sampling/pick.ts), for the step that feeds it to be

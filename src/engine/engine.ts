@@ -23,7 +23,7 @@ import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
 import { checkTensors } from '../model/tensors.ts';
 import { destroyTensor, gpuBytes, uploadTensor, type GpuTensor, type LoadProgress } from '../model/upload.ts';
-import type { AheadPick, Want } from './batch.ts';
+import type { AheadPick, DrawWant, Want } from './batch.ts';
 import { EngineError } from './errors.ts';
 import { PromptCache } from './prompt_cache.ts';
 import { Scheduler, type SchedulerStats } from './scheduler.ts';
@@ -286,9 +286,10 @@ export class Engine {
    * The adjusted logits stay on the GPU: `lastLogits()` reads them when the whole row is needed.
    * `ahead` (no mask): the caller will most likely feed the token it picks so from the row (sampling/pick.ts)
    * next, with the same k, temperature and adjustments; that step is then submitted before this one is read,
-   * fed the GPU's pick (engine/steps_ahead.ts).
+   * fed the GPU's pick (engine/steps_ahead.ts). `draw` (invTemp > 0): the row's token drawn from the whole row
+   * on the GPU too (TopkRow.drawn, kernels/draw.ts), which a step ahead is then fed.
    */
-  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: AheadPick }): Promise<TopkRow> {
+  async step(seq: SeqId, ids: readonly number[], topk: { k: number; invTemp: number; adj: readonly TopkAdj[]; allowed?: Int32Array; ahead?: AheadPick; draw?: DrawWant }): Promise<TopkRow> {
     const out = await this.submit(seq, ids, { kind: 'topk', ...topk });
     return out.topk[0];
   }

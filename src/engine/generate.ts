@@ -8,16 +8,20 @@
  *     { kind: 'done', finishReason, promptTokens, completionTokens }
  * Sampling follows src/sampling/sample.ts (order of the controls documented there). Where the result is the
  * same, a step reads back only the top k logits from the GPU (Engine.step): greedy requests and requests with
- * top_k <= 64, without logprobs. Otherwise the whole row comes back and the CPU sampler runs on it. Those
- * steps, without a grammar or penalties, ask for the next step ahead (engine/steps_ahead.ts): fed the token
- * the GPU picks with the same sampler and draw, it runs while this one is read and handed out.
+ * top_k <= 64, without logprobs. Requests with top_k 0 (OpenAI's defaults among them), without logprobs, have
+ * their token drawn from the whole row on the GPU (kernels/draw.ts): sample()'s controls and draw in f32, so
+ * the token is sample()'s but where u, the nucleus or min_p's cut lies within f32 rounding of a boundary (the
+ * same seed gives the same tokens on the same adapter). Otherwise the whole row comes back and the CPU
+ * sampler runs on it. The GPU's steps, without a grammar or penalties, ask for the next step ahead
+ * (engine/steps_ahead.ts): fed the token the GPU picks with the same sampler and draw (or drew), it runs while
+ * this one is read and handed out.
  * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
  * finishReason 'cancelled' at the next step and frees its sequence.
  * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
  * and hands each generation an Engine.fork of it; only the rest of the prompt is fed again.
  */
 import type { TokenConstraint } from '../grammar/grammar.ts';
-import { TOPK_MAX_K, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
+import { TOPK_INV_TEMP, TOPK_MAX_K, type TopkAdj, type TopkRow } from '../kernels/topk.ts';
 import { endsGeneration, endTokenMask } from '../sampling/end_tokens.ts';
 import type { SamplingParams } from '../sampling/params.ts';
 import { requestRng } from '../sampling/rng.ts';
@@ -43,7 +47,7 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Text decoding continues earlier text (a completion after its prompt): keeps a leading space. */
   continues?: boolean;
-  /** false: always read back whole rows and sample on the CPU (tests compare the two paths). Default true. */
+  /** false: always read back whole rows and sample on the CPU (tests compare the paths). Default true: top k or a GPU draw where they apply. */
   gpuTopk?: boolean;
   /**
    * A sequence that already holds prompt[0, cached), e.g. a fork of a prompt prefilled once for n choices.
@@ -61,11 +65,21 @@ export interface GenerateOptions {
   constraint?: TokenConstraint;
 }
 
+/**
+ * Whether a request's token is drawn from the whole row on the GPU (kernels/draw.ts): sampled (temperature > 0)
+ * with top_k 0, where the top-k path would take the request with a top_k (gpuTopk: no logprobs, the
+ * temperature within topk's range, ...).
+ */
+export function gpuDraw(p: SamplingParams): boolean {
+  return p.temperature > 0 && p.top_k === 0 && gpuTopk({ ...p, top_k: 1 }) > 0;
+}
+
 /** The GPU top-k path gives exactly the CPU sampler's token for these requests; k to read back, or 0. */
 export function gpuTopk(p: SamplingParams): number {
   if (p.logprobs) return 0; // logprobs are of the raw logits, which the in-place adjustments overwrite
   if (Object.keys(p.logit_bias).length > 0 && p.repetition_penalty !== 1) return 0; // bias must precede the division
   if (p.temperature === 0) return 1;
+  if (!(1 / p.temperature >= TOPK_INV_TEMP.min && 1 / p.temperature <= TOPK_INV_TEMP.max)) return 0; // topk's range
   return p.top_k >= 1 && p.top_k <= TOPK_MAX_K ? p.top_k : 0;
 }
 
@@ -106,7 +120,10 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   const eog = [...tokenizer.eog];
   const rng = requestRng(p.seed);
   const constraint = o.constraint;
-  const k = o.gpuTopk === false ? 0 : gpuTopk(p);
+  const draw = o.gpuTopk !== false && gpuDraw(p);
+  // a draw needs topk's max only: a larger k would let it find small nuclei among the entries, but on flat rows
+  // topk's sorting cost more than the draw's search of the row (smollm2 on lavapipe: 28 ms at k 64, 0.5 ms)
+  const k = o.gpuTopk === false ? 0 : draw ? 1 : gpuTopk(p);
   const fixedAdjustments = p.repetition_penalty === 1 && p.frequency_penalty === 0 && p.presence_penalty === 0; // none from the history
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
   const stop = new StopMatcher(p.stop);
@@ -131,6 +148,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   let ended = false; // the loop ran to its end (not an error)
   try {
     let feed: readonly number[] = cached ? prompt.slice(cached) : prompt;
+    let uNext = rng(); // a step's draw, and (drawn on the GPU) the next step's: a step run ahead draws with it
     while (generated.length < maxTokens) {
       if (o.signal?.aborted) {
         finishReason = 'cancelled';
@@ -138,18 +156,21 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
       }
       const banned = endTokenMask(p, eog, generated.length);
       const allowed = constraint ? await constraint.allowed() : undefined;
-      const u = rng(); // one draw per step whichever path runs, so a seed gives the same tokens on both
+      const u = uNext; // one draw per step whichever path runs, so a seed gives the same tokens on both
+      uNext = rng();
       let token: number;
       let logprob: number | undefined;
       let topLogprobs: readonly TokenLogprob[] | undefined;
       // no grammar, no penalties from the history: the next step may go ahead, fed the GPU's pick from this
       // step's top k with this u (its adjustments are these again), unless this step gives the last token
       const ahead = !constraint && fixedAdjustments && generated.length + 2 <= maxTokens ? { u, invTemp: p.temperature > 0 ? 1 / p.temperature : 0, topP: p.top_p, minP: p.min_p } : undefined;
-      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed, ahead }) : undefined;
-      if (row && row.max > -Infinity) {
-        token = pickFromTopk(row, p, u);
+      const drawn = draw ? { u, topP: p.top_p, minP: p.min_p, next: uNext } : undefined;
+      const row = k ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj: stepAdjustments(p, generated, banned), allowed, ahead, draw: drawn }) : undefined;
+      if (row && row.max > -Infinity && !(draw && row.drawn < 0)) {
+        token = draw ? row.drawn : pickFromTopk(row, p, u);
       } else {
-        // the whole row: raw logits from the forward pass (or, after an all-masked top-k step, recomputed)
+        // the whole row: raw logits from the forward pass (or, after an all-masked top-k step or a row the GPU
+        // could not draw from, recomputed)
         const logits = row ? await rerun(engine, seq, feed) : await engine.prefill(seq, feed);
         ({ token, logprob, topLogprobs } = sample(logits, generated, p, u, banned, allowed));
       }

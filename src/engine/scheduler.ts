@@ -16,6 +16,7 @@
 import { KvFullError, type PageCopy } from '../kv/pages.ts';
 import type { KvPool } from '../kv/pool.ts';
 import type { Forward, ForwardResult, Started } from '../model/forward.ts';
+import type { DrawRow } from '../kernels/draw.ts';
 import { firstK, type TopkAdj } from '../kernels/topk.ts';
 import { StepsAhead, nextTask, type AheadCandidate } from './steps_ahead.ts';
 import { logitRows, planBatch, tokenMasks, type BatchPlan, type SeqId, type Want, type WorkItem } from './batch.ts';
@@ -239,6 +240,7 @@ export class Scheduler {
     const seqRow: number[] = [];
     const adj: TopkAdj[] = [];
     const masked: { row: number; allowed: Int32Array }[] = [];
+    const draws: (DrawRow | null)[] = rows.map(() => null);
     const aheadRows: AheadCandidate[] = [];
     slices.forEach(({ s, pos0 }, r) => {
       for (let j = s.from; j < s.to; j++) {
@@ -252,6 +254,8 @@ export class Scheduler {
         if (StepsAhead.wants(s.item.want)) aheadRows.push({ seq: s.item.seq, row, want: s.item.want });
         for (const a of s.item.want.adj) adj.push({ ...a, row });
         if (s.item.want.allowed) masked.push({ row, allowed: s.item.want.allowed });
+        const d = s.item.want.draw;
+        if (d) draws[row] = { u: d.u, topP: d.topP, minP: d.minP };
       }
     });
     // final greedy rows whose streams will most likely feed their token next get that step ahead, unless
@@ -273,7 +277,7 @@ export class Scheduler {
           tables: slices.map(({ s }) => pages.table(s.item.seq)),
           copies,
           logitRows: rows,
-          topk: kept.readBack.kind === 'topk' && rows.length ? { k: kept.readBack.k, invTemp: kept.readBack.invTemp, adj, masks: tokenMasks(masked, rows.length, this.h.fwd.nVocab) } : undefined,
+          topk: kept.readBack.kind === 'topk' && rows.length ? { k: kept.readBack.k, invTemp: kept.readBack.invTemp, adj, masks: tokenMasks(masked, rows.length, this.h.fwd.nVocab), draws: draws.some(Boolean) ? draws : undefined } : undefined,
         },
         { ahead: candidates.length === 0 },
       );

@@ -1,10 +1,13 @@
 /**
  * Decode steps run ahead (issue 10): a stream's next step is submitted before the host has read the step
  * before, fed the token the stream will pick from that step's top k, picked on the GPU (Forward.start's
- * `chosen`, kernels/pick.ts: the same sampler with the same uniform draw, in f32). So the GPU never waits for
- * the host between steps: while it runs step n + 1, the host reads step n, samples it, hands the token to the
- * stream, and when the stream asks for step n + 1 (a feed of one token with the same k, temperature and
- * adjustments), it gets the run already under way, and step n + 2 goes ahead of that one before it is read.
+ * `chosen`, kernels/pick.ts: the same sampler with the same uniform draw, in f32), or the token the step drew
+ * from its whole row (a want with `draw`, kernels/draw.ts: the host takes that token, so it always matches;
+ * the step ahead draws with the want's `next` uniform, and a claim must bring that one). So the GPU never
+ * waits for the host between steps: while it runs step n + 1, the host reads step n, samples it, hands the
+ * token to the stream, and when the stream asks for step n + 1 (a feed of one token with the same k,
+ * temperature and adjustments), it gets the run already under way, and step n + 2 goes ahead of that one
+ * before it is read.
  *
  *   scheduler run n (a feed whose want has `ahead`) --submit--> step n+1 (its id picked on the GPU from run n)
  *   stream: feed [token n] --claim--> step n+1's result; step n+2 submitted (from step n+1) before it is read
@@ -167,7 +170,7 @@ export class StepsAhead {
       try {
         const pos0 = pages.length(c.seq);
         copies.push(...pages.append(c.seq, 1));
-        rows.push({ seq: c.seq, pos0, want: c.want, parentRow: c.row });
+        rows.push({ seq: c.seq, pos0, want: drawsNext(c.want), parentRow: c.row });
       } catch (e) {
         if (e instanceof KvFullError) continue; // goes the usual way
         for (const r of rows) pages.truncate(r.seq, r.pos0);
@@ -183,14 +186,19 @@ export class StepsAhead {
       tables: rows.map((r) => pages.table(r.seq)),
       copies,
       logitRows: rows.map((_, t) => t),
-      topk: { k: Math.max(...rows.map((r) => r.want.k)), invTemp: rows[0].want.invTemp, adj: rows.flatMap((r, t) => r.want.adj.map((a) => ({ ...a, row: t }))) },
+      topk: {
+        k: Math.max(...rows.map((r) => r.want.k)),
+        invTemp: rows[0].want.invTemp,
+        adj: rows.flatMap((r, t) => r.want.adj.map((a) => ({ ...a, row: t }))),
+        draws: rows.some((r) => r.want.draw) ? rows.map(({ want: { draw: d } }) => (d ? { u: d.u, topP: d.topP, minP: d.minP } : null)) : undefined,
+      },
     };
     const device = this.h.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     let started: Started | undefined;
     try {
-      const picks = rows.map((r) => ({ src: r.parentRow, n: r.want.k, ...r.want.ahead! })); // the parent's want's pick
+      const picks = rows.map((r) => ({ src: r.parentRow, n: r.want.draw ? 0 : r.want.k, ...r.want.ahead! })); // the parent's want's pick (0: its draw)
       started = this.h.fwd.start(chunk, { chosen: { from, k: topkK, rows: picks }, ahead: false });
     } catch {
       // not submitted: the rows go the usual way
@@ -224,8 +232,14 @@ export class StepsAhead {
   }
 }
 
+/** The want of a step submitted ahead: its parent's, drawing (if it does) with the parent's next draw. */
+function drawsNext(w: TopkWant): TopkWant {
+  return w.draw ? { ...w, draw: { ...w.draw, u: w.draw.next, next: NaN } } : w;
+}
+
 function sameWant(a: TopkWant, b: Want): boolean {
   if (b.kind !== 'topk' || b.allowed || a.k !== b.k || a.invTemp !== b.invTemp || a.adj.length !== b.adj.length) return false;
+  if (!a.draw !== !b.draw || (a.draw && b.draw && (a.draw.u !== b.draw.u || a.draw.topP !== b.draw.topP || a.draw.minP !== b.draw.minP))) return false;
   return a.adj.every((x, i) => x.id === b.adj[i].id && x.r === b.adj[i].r && x.sub === b.adj[i].sub && x.row === b.adj[i].row);
 }
 

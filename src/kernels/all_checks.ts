@@ -13,6 +13,7 @@ import type { Gpu, GpuInfo } from '../gpu/device.ts';
 import { attentionCases, checkAttention } from './attention.check.ts';
 import { attentionSplitCases, checkAttentionSplit } from './attention_split.check.ts';
 import type { CaseResult } from './check.ts';
+import { checkDraw, drawCases } from './draw.check.ts';
 import { checkEmbedding, embeddingCases } from './embedding.check.ts';
 import { checkMatmul, matmulCases } from './matmul.check.ts';
 import { checkMatmulQ8, matmulQ8Cases } from './matmul_q8.check.ts';
@@ -49,6 +50,7 @@ const CHECKS: KernelCheck[] = [
   { name: 'softcap', run: (d) => checkSoftcap(d, softcapCases(13), 13) },
   { name: 'token_mask', run: (d) => checkTokenMask(d, tokenMaskCases(14), 14) },
   { name: 'pick', run: (d) => checkPick(d, pickCases(), 18) },
+  { name: 'draw', run: (d) => checkDraw(d, drawCases(21), 21) },
   { name: 'stream_read', run: (d) => checkStreamRead(d, streamReadCases(20), 20) }, // bench's bandwidth probe
   { name: 'quantize_q8', int8Dot: true, run: (d) => checkQuantizeQ8(d, quantizeQ8Cases(15), 15) },
   { name: 'matmul_q8', int8Dot: true, run: (d) => checkMatmulQ8(d, matmulQ8Cases(16), 16) },

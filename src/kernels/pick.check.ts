@@ -2,7 +2,7 @@
  * The pick kernel checked against its CPU twin, the host's sampler (sampling/pick.ts): the same token for
  * every row, exactly. Rows of random top-k outputs (logits sorted, distinct ids, some rows ending in empty
  * slots), picked greedily or at temperatures 0.3-2 with and without top_p and min_p, from rows in any
- * order, into ids at an offset. (u is random: a draw within f32 rounding of a boundary would be the only
+ * order, into ids at an offset; rows that take the id drawn from the whole row. (u is random: a draw within f32 rounding of a boundary would be the only
  * legitimate difference, about one in a million.)
  */
 import { fillNormal, mulberry32 } from '../util/rng.ts';
@@ -19,6 +19,7 @@ export interface PickCase {
   greedy: number; // share of greedy rows
   truncate: number; // share of rows with top_p < 1 or min_p > 0
   empty: number; // share of top-k rows with empty slots at the end
+  drawn?: number; // share of rows that take the id draw.wgsl drew (n = 0)
 }
 
 export function pickCases(): PickCase[] {
@@ -29,6 +30,7 @@ export function pickCases(): PickCase[] {
     { k: 40, srcRows: 8, m: 8, greedy: 0, truncate: 1, empty: 0 }, // top_p and min_p
     { k: 64, srcRows: 16, m: 12, greedy: 0.25, truncate: 0.5, empty: 0.3 }, // a batch, mixed, some rows short
     { k: 8, srcRows: 2, m: 100, greedy: 0.1, truncate: 0.5, empty: 0.5 }, // more rows than a workgroup
+    { k: 64, srcRows: 6, m: 6, greedy: 0, truncate: 0.5, empty: 0, drawn: 0.5 }, // some rows drawn from the whole row
   ];
 }
 
@@ -48,6 +50,7 @@ function topkRows(c: PickCase, rng: () => number): Uint32Array {
       words[o + 4 + c.k + j] = j < filled ? list[j] : 0xffffffff;
     }
     f[o] = logits[0];
+    if (c.drawn) words[o + 3] = Math.floor(rng() * 150_000); // the id draw.wgsl would have drawn
   }
   return words;
 }
@@ -58,7 +61,7 @@ function pickRows(c: PickCase, rng: () => number): PickRow[] {
     const truncate = rng() < c.truncate;
     return {
       src: Math.floor(rng() * c.srcRows),
-      n: 1 + Math.floor(rng() * c.k),
+      n: c.drawn && rng() < c.drawn ? 0 : 1 + Math.floor(rng() * c.k),
       invTemp: greedy ? 0 : Math.fround(1 / (0.3 + 1.7 * rng())),
       u: Math.fround(rng()),
       topP: truncate && rng() < 0.7 ? Math.fround(0.5 + 0.49 * rng()) : 1,

@@ -8,6 +8,7 @@ const truncated = cases.filter((c) => c.truncate > 0);
 const greedy = cases.filter((c) => c.greedy > 0);
 const empty = cases.filter((c) => c.empty > 0);
 const batch = cases.filter((c) => c.srcRows > 1 && c.m > 1);
+const drawn = cases.filter((c) => (c.drawn ?? 0) > 0);
 kernelSuite('pick', {
   code: PICK_WGSL,
   cases,
@@ -21,6 +22,7 @@ kernelSuite('pick', {
     ['the draw in logit order, not id order', sampled, 'let j = ordered[s];', 'let j = s;'],
     ['u ignored', sampled, 'let u_mass = r.u * zm;', 'let u_mass = 0.5 * zm;'],
     ['every row picks from row 0', batch, 'let at = r.src * (4u + 2u * K) + 4u;', 'let at = 4u;'],
+    ['the drawn id ignored', drawn, 'if (r.n == 0u) {', 'if (false) {'],
     ['empty slots taken as candidates', empty, 'if (topk[at + K + j] == EMPTY_ID) {', 'if (false) {'],
   ],
 });

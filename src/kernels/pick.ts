@@ -11,7 +11,7 @@ import type { Binding, Recorder } from './runtime.ts';
 /** One token's pick: from row `src` of the top-k output, as the request samples (invTemp 0: greedy). */
 export interface PickRow {
   src: number;
-  n: number; // candidates: the row's first n entries (the request's k), 1..k
+  n: number; // candidates: the row's first n entries (the request's k), 1..k; 0: the id draw.wgsl drew (TopkRow.drawn)
   invTemp: number; // 1 / temperature; 0: greedy
   u: number; // the request's uniform draw for this token, in [0, 1)
   topP: number;

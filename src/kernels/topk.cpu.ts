@@ -40,6 +40,7 @@ export function topkCpu(logits: Float32Array, adj: readonly TopkAdj[], rows: num
       max,
       lse1: max > -Infinity ? max + Math.log(s1) : -Infinity,
       lseT: max > -Infinity ? max * it + Math.log(sT) : -Infinity,
+      drawn: 0,
       ids: Int32Array.from({ length: k }, (_, i) => (i < ids.length ? ids[i] : -1)),
       logits: Float32Array.from({ length: k }, (_, i) => (i < ids.length ? l[ids[i]] : -Infinity)),
     });

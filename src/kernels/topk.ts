@@ -9,6 +9,9 @@ import TOPK_WGSL from '../../shaders/topk.wgsl?raw';
 import { Kernel } from './pipelines.ts';
 import { dispatchSize, storageBuffer, type Binding, type Recorder } from './runtime.ts';
 
+/** The inverse temperatures topk takes (its f32 sums stay finite and meaningful within these). */
+export const TOPK_INV_TEMP = { min: 1e-6, max: 1e6 } as const;
+
 /** Largest k (KMAX in the shader). */
 export const TOPK_MAX_K = 64;
 /** Bytes per adjustment entry: {row u32, id u32, r f32, sub f32}. */
@@ -41,11 +44,12 @@ export interface TopkRow {
   max: number; // max adjusted logit (-inf when all are -inf)
   lse1: number; // log sum exp(l) over the row (-inf when all are -inf)
   lseT: number; // log sum exp(l * invTemp)
+  drawn: number; // the id draw.wgsl drew from the whole row, when the run asked (-1: none); else 0
   ids: Int32Array; // [k] by logit descending, ties to the lower id (a row of only -inf: 0, 1, ..); -1 past V (V < k)
   logits: Float32Array; // [k] the adjusted logits of ids (exact); -inf past V
 }
 
-/** u32 words of out: per row [max, lse1, lseT, 0 (f32 bits)], then k logits (f32), then k ids (u32). */
+/** u32 words of out: per row [max, lse1, lseT (f32 bits), drawn (i32, draw.ts)], then k logits (f32), then k ids (u32). */
 export function topkOutWords(k: number, rows = 1): number {
   return rows * (4 + 2 * k);
 }
@@ -62,7 +66,7 @@ export function readTopk(words: ArrayBuffer, rows: number, k: number): TopkRow[]
   const result: TopkRow[] = [];
   for (let r = 0; r < rows; r++) {
     const o = topkOutWords(k, r);
-    result.push({ max: f[o], lse1: f[o + 1], lseT: f[o + 2], logits: f.slice(o + 4, o + 4 + k), ids: u.slice(o + 4 + k, o + 4 + 2 * k) });
+    result.push({ max: f[o], lse1: f[o + 1], lseT: f[o + 2], drawn: u[o + 3], logits: f.slice(o + 4, o + 4 + k), ids: u.slice(o + 4 + k, o + 4 + 2 * k) });
   }
   return result;
 }
@@ -102,7 +106,7 @@ export class TopkKernel extends Kernel {
   encode(rec: Recorder, a: TopkArgs): void {
     if (!(Number.isInteger(a.k) && a.k >= 1 && a.k <= TOPK_MAX_K)) throw new Error(`topk: k ${a.k} is not within 1..${TOPK_MAX_K}`);
     if (!(a.V >= 1)) throw new Error(`topk: ${a.V} logits per row`);
-    if (!(a.invTemp >= 1e-6 && a.invTemp <= 1e6)) throw new Error(`topk: invTemp ${a.invTemp} is not within [1e-6, 1e6]`);
+    if (!(a.invTemp >= TOPK_INV_TEMP.min && a.invTemp <= TOPK_INV_TEMP.max)) throw new Error(`topk: invTemp ${a.invTemp} is not within [${TOPK_INV_TEMP.min}, ${TOPK_INV_TEMP.max}]`);
     if (a.rows === 0) return;
     const slice = this.wg * CHUNKS_PER_SLICE;
     const nSlices = Math.ceil(a.V / slice);

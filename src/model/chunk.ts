@@ -1,5 +1,6 @@
 /** What one forward pass takes and gives (model/forward.ts). */
 import type { PageCopy } from '../kv/pages.ts';
+import type { DrawRow } from '../kernels/draw.ts';
 import type { PickRow } from '../kernels/pick.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 
@@ -11,8 +12,12 @@ export interface Chunk {
   tables: readonly (readonly number[])[];
   copies: readonly PageCopy[]; // copy-on-write page copies to do first
   logitRows: readonly number[]; // chunk rows whose logits are computed, in this order
-  /** Sampling prep on the GPU: read back only the top k of each logit row (after the adjustments), not the rows. */
-  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[]; masks?: TokenMasks };
+  /**
+   * Sampling prep on the GPU: read back only the top k of each logit row (after the adjustments), not the rows;
+   * with `draws` ([logitRows.length], null for a row that does not), a row's token drawn from the whole row
+   * too (kernels/draw.ts, TopkRow.drawn; invTemp > 0).
+   */
+  topk?: { k: number; invTemp: number; adj: readonly TopkAdj[]; masks?: TokenMasks; draws?: readonly (DrawRow | null)[] };
 }
 
 /** Grammar token masks of the logit rows, applied before topk: bits [logitRows.length][words] u32, 1 = allowed. */

@@ -36,6 +36,7 @@ import { RopeKvKernel, qkNormProblem } from '../kernels/rope_kv.ts';
 import { SoftcapKernel } from '../kernels/softcap.ts';
 import { SwigluKernel } from '../kernels/swiglu.ts';
 import { TokenMaskKernel } from '../kernels/token_mask.ts';
+import { DrawKernel } from '../kernels/draw.ts';
 import { TopkKernel, topkAdjSlots } from '../kernels/topk.ts';
 import { Uniforms, type Binding, type Recorder } from '../kernels/runtime.ts';
 import { fusedBiasName, gateUpName, qkName, qkNormName, qkvName } from './fuse.ts';
@@ -68,6 +69,7 @@ export class Forward {
   private readonly splitAttention: SplitAttentionKernel;
   private readonly splitTokens: number; // tokens per split-attention dispatch (what its scratch holds); 0: heads it does not take
   private readonly topk: TopkKernel;
+  private readonly draw: DrawKernel;
   private readonly softcap: SoftcapKernel;
   private readonly tokenMask: TokenMaskKernel;
   private readonly picks: ChosenPicks; // start's `chosen` ids
@@ -105,6 +107,7 @@ export class Forward {
     this.attention = new AttentionKernel(device);
     this.splitAttention = new SplitAttentionKernel(device, undefined, { cpuAdapter });
     this.topk = new TopkKernel(device);
+    this.draw = new DrawKernel(device);
     this.softcap = new SoftcapKernel(device);
     this.tokenMask = new TokenMaskKernel(device);
     this.picks = new ChosenPicks(device, chunkTokens);
@@ -345,7 +348,7 @@ export class Forward {
     const rows = c.logitRows;
     const nOut = rows.length;
     const consecutive = rows.every((r, i) => r === rows[0] + i);
-    const { logits, masks, adj, topkOut } = this.outs as Required<OutBuffers>; // prepared
+    const { logits, masks, adj, draws, topkOut } = this.outs as Required<OutBuffers>; // prepared
     const oIn = nOut ? this.normed(rec, add, 'output_norm.weight', m, [this.out]) : { f: B.h, q: false };
     if (nOut && consecutive) this.mm(rec, this.out, oIn, logits, nOut, rows[0] * e, 0, nVocab);
     else rows.forEach((r, i) => this.mm(rec, this.out, oIn, logits, 1, r * e, i * nVocab, nVocab));
@@ -353,6 +356,7 @@ export class Forward {
     if (nOut && c.topk) {
       if (c.topk.masks) this.tokenMask.encode(rec, { logits, mask: masks, rows: nOut, V: nVocab, words: c.topk.masks.words });
       this.topk.encode(rec, { logits, adj, out: topkOut, rows: nOut, V: nVocab, k: c.topk.k, nAdj: topkAdjSlots(c.topk.adj.length), invTemp: c.topk.invTemp });
+      if (c.topk.draws) this.draw.encode(rec, { logits, draws, out: topkOut, rows: nOut, V: nVocab, k: c.topk.k, invTemp: c.topk.invTemp });
     }
   }
 

@@ -1,12 +1,13 @@
 /**
  * The buffers of a forward run's outputs and sampling inputs, grown on demand to what a chunk needs: logits,
- * topk adjustments, token masks, topk results, and the MAP_READ copies of what runs read back. A buffer
+ * topk adjustments, token masks, draw rows, topk results, and the MAP_READ copies of what runs read back. A buffer
  * that grows is a new buffer (the old one is destroyed once the queue is done with it), so whatever bound
  * the old one (bind groups, step plans) is told through onReplace.
  * Runs may overlap (a decode step is submitted before the step before is read, engine/steps_ahead.ts):
  * each run in flight reads back into a MAP_READ buffer of its own, taken from a small pool and given back
  * once read.
  */
+import { packDrawRows } from '../kernels/draw.ts';
 import { packTopkAdj, readTopk, topkAdjSlots, topkOutWords } from '../kernels/topk.ts';
 import { readBuffer, storageBuffer } from '../kernels/runtime.ts';
 import type { Chunk, ForwardResult } from './chunk.ts';
@@ -21,6 +22,7 @@ export class OutBuffers {
   logits?: GPUBuffer; // [rows][V] f32; holds the last run's (adjusted) logits
   adj?: GPUBuffer; // topk adjustments
   masks?: GPUBuffer; // grammar token masks
+  draws?: GPUBuffer; // draw rows
   topkOut?: GPUBuffer; // topk results
   private readonly idle: GPUBuffer[] = []; // MAP_READ buffers of stagingBytes no run uses now
   private stagingBytes = 0;
@@ -34,7 +36,7 @@ export class OutBuffers {
 
   /** GPU bytes of the storage buffers (the MAP_READ copy is host-visible staging, not counted). */
   get bytes(): number {
-    return [this.logits, this.adj, this.masks, this.topkOut].reduce((s, b) => s + (b?.size ?? 0), 0);
+    return [this.logits, this.adj, this.masks, this.draws, this.topkOut].reduce((s, b) => s + (b?.size ?? 0), 0);
   }
 
   /** Grows the buffers for chunk c and writes its adjustments and masks; returns what the run reads back. */
@@ -51,6 +53,11 @@ export class OutBuffers {
       if (m) {
         if (m.bits.length !== nOut * m.words) throw new Error(`forward: ${m.bits.length} mask words for ${nOut} rows of ${m.words}`);
         q.writeBuffer((this.masks = this.grow(this.masks, m.bits.byteLength, 'token_mask')), 0, m.bits);
+      }
+      if (c.topk.draws) {
+        if (c.topk.draws.length !== nOut) throw new Error(`forward: ${c.topk.draws.length} draw rows for ${nOut} logit rows`);
+        const d = packDrawRows(c.topk.draws);
+        q.writeBuffer((this.draws = this.grow(this.draws, d.byteLength, 'draw.rows')), 0, d);
       }
       const outBytes = topkOutWords(c.topk.k, nOut) * 4;
       read = { src: (this.topkOut = this.grow(this.topkOut, outBytes, 'topk.out')), bytes: outBytes };
@@ -129,7 +136,7 @@ export class OutBuffers {
   }
 
   destroy(): void {
-    for (const b of [this.logits, this.adj, this.masks, this.topkOut, ...this.idle.splice(0)]) b?.destroy();
+    for (const b of [this.logits, this.adj, this.masks, this.draws, this.topkOut, ...this.idle.splice(0)]) b?.destroy();
   }
 
   /** `old`, or a storage buffer of at least `bytes` in its place when it is smaller. */

@@ -26,12 +26,12 @@ export interface Plan {
 /**
  * What a run's dispatches and Params depend on besides the forward's own buffers: the chunk's token count,
  * the split attention's splits (of its longest sequence), which rows give logits, and topk's k, adjustment
- * slots (topkAdjSlots), temperature and masks. Not the ids, positions, page tables, adjustments or mask
- * bits: those are buffer contents, written each run.
+ * slots (topkAdjSlots), temperature, masks and whether rows draw. Not the ids, positions, page tables,
+ * adjustments, mask bits or draw rows: those are buffer contents, written each run.
  */
 export function planKey(c: Chunk, splits: number): string {
   const t = c.topk;
-  const topk = t ? `${t.k} ${topkAdjSlots(t.adj.length)} ${t.invTemp} ${t.masks ? t.masks.words : '-'}` : '-';
+  const topk = t ? `${t.k} ${topkAdjSlots(t.adj.length)} ${t.invTemp} ${t.masks ? t.masks.words : '-'} ${t.draws ? 'draw' : '-'}` : '-';
   return `${c.ids.length}|${splits}|${c.logitRows.join(' ')}|${topk}`;
 }
 

@@ -18,6 +18,9 @@
  * Temperature comes before the truncations, as in OpenAI, vLLM and Hugging Face: top_p and min_p act on the
  * tempered distribution. llama.cpp applies temperature last, which makes its top_p/min_p temperature-blind.
  * top_k is the same either way. Sums and the draw go over the candidates in ascending id order.
+ * The GPU makes the same choice for the engine's steps: from the top k (shaders/pick.wgsl; the host then
+ * samples the same top k with this function), and for top_k 0 from the whole row (shaders/draw.wgsl, in f32,
+ * whose token the host takes: this function's, but within f32 rounding of a boundary).
  *
  * Logprobs use the MODEL's distribution: log-softmax of the raw logits given here, before every control
  * above (vLLM's default "raw_logprobs"). So they do not change with temperature, top_k/top_p, penalties or
