@@ -325,16 +325,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     return;
   }
   var r = Row(row * params.v, m, params.inv_temp, d.min_p, false, 0u, ALL);
-  var a = vec4(0.0); // (Z, the kept mass)
-  for (var i = lid; i < params.v; i += WG) {
-    let e = weight(r, logits[r.at + i]);
-    a += vec4(e, select(0.0, e, kept(r, e)), 0.0, 0.0);
-  }
-  let z = reduce(a, vec4(0.0), lid)[0];
-  let goal = d.top_p * z.x;
-  if (d.top_p < 1.0 && z.y >= goal) {
-    r.cut = true;
-    r = nucleus(row, r, goal, lid);
+  if (d.top_p < 1.0) { // (without a nucleus, the draw's own pass sums what it needs)
+    var a = vec4(0.0); // (Z, the kept mass)
+    for (var i = lid; i < params.v; i += WG) {
+      let e = weight(r, logits[r.at + i]);
+      a += vec4(e, select(0.0, e, kept(r, e)), 0.0, 0.0);
+    }
+    let z = reduce(a, vec4(0.0), lid)[0];
+    let goal = d.top_p * z.x;
+    if (z.y >= goal) {
+      r.cut = true;
+      r = nucleus(row, r, goal, lid);
+    }
   }
   let id = locate(r, 0u, d.u, lid);
   if (lid == 0u) {

@@ -18,7 +18,7 @@ kernelSuite('draw', {
   mutations: [
     ['the temperature ignored', all, 'return exp(max((l - r.m) * r.t, -200.0));', 'return exp(max(l - r.m, -200.0));'],
     ['u ignored', all, 'let id = locate(r, 0u, d.u, lid);', 'let id = locate(r, 0u, 0.5, lid);'],
-    ['top_p ignored', nucleus, 'if (d.top_p < 1.0 && z.y >= goal) {', 'if (false) {'],
+    ['top_p ignored', nucleus, 'if (z.y >= goal) {', 'if (false) {'],
     ['min_p ignored', minP, 'return e > 0.0 && e >= r.min_p;', 'return e > 0.0;'],
     ['the nucleus one entry short', entries, 'if (acc >= goal) {\n        found = 1u;', 'if (acc >= goal && j > 0u) {\n        found = 1u;\n        kappa = order_key(bitcast<f32>(out[o + j - 1u]));\n        last = out[o + k + j - 1u];'],
     ['the bisection settles a step low', bisect, 'r.kappa = lo;', 'r.kappa = lo - 1u;'],
