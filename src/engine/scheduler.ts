@@ -254,8 +254,7 @@ export class Scheduler {
         if (StepsAhead.wants(s.item.want)) aheadRows.push({ seq: s.item.seq, row, want: s.item.want });
         for (const a of s.item.want.adj) adj.push({ ...a, row });
         if (s.item.want.allowed) masked.push({ row, allowed: s.item.want.allowed });
-        const d = s.item.want.draw;
-        if (d) draws[row] = { u: d.u, topP: d.topP, minP: d.minP };
+        draws[row] = s.item.want.draw ?? null;
       }
     });
     // final greedy rows whose streams will most likely feed their token next get that step ahead, unless

@@ -190,7 +190,7 @@ export class StepsAhead {
         k: Math.max(...rows.map((r) => r.want.k)),
         invTemp: rows[0].want.invTemp,
         adj: rows.flatMap((r, t) => r.want.adj.map((a) => ({ ...a, row: t }))),
-        draws: rows.some((r) => r.want.draw) ? rows.map(({ want: { draw: d } }) => (d ? { u: d.u, topP: d.topP, minP: d.minP } : null)) : undefined,
+        draws: rows.some((r) => r.want.draw) ? rows.map((r) => r.want.draw ?? null) : undefined,
       },
     };
     const device = this.h.device;
