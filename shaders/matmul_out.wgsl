@@ -31,16 +31,18 @@ override SG_LANES: u32 = 0u; // lanes summed by subgroup shuffles (subgroup_sum.
                               // adapter's smallest subgroup), so the order of the sums is the same in every
                               // pipeline; 0: none, a tree in shared memory
 
-var<workgroup> partial: array<f32, WG * TT>; // [TT][WG]
+var<workgroup> partial: array<f32, WG * TT * RPI>; // [RPI][TT][WG]
 
-// Sums the TPR lanes of each row (lane j = lid % TPR; the lanes of a row sit together) and writes row o's
-// results for tokens t0 .. t0 + nt - 1 (s[tt]: this invocation's partial sum of token t0 + tt). With TPR = 1
-// an invocation may hold RPI rows, o + r * WG (s[r * 8 + tt]); the including kernel declares RPI, 1 when TPR > 1.
-// Called from uniform control flow (nt is uniform across the workgroup): it has barriers, unless TPR = 1.
+// Sums the TPR lanes of each row (lane j = lid % TPR; the lanes of a row sit together) and writes the results of
+// the invocation's RPI rows, o + r * WG / TPR, for tokens t0 .. t0 + nt - 1 (s[r * 8 + tt]: this invocation's
+// partial sum of row r, token t0 + tt; the including kernel declares RPI). Each result is summed in the same
+// order whatever RPI is: rows per invocation change no bit. Called from uniform control flow (nt is uniform
+// across the workgroup): it has barriers, unless TPR = 1.
 // SG_LANES: aligned groups of that many lanes (consecutive invocations, within one subgroup) sum by shuffles,
 // and a row's TPR / SG_LANES group sums meet in `partial` after one barrier. Else a tree in `partial`, a
 // barrier per halving.
 fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
+  let rows = WG / TPR; // the invocation's rows lie this far apart
   if (TPR == 1u) { // rows per invocation: nothing to reduce, and no barrier (a CPU adapter splits its loops there)
     for (var r = 0u; r < RPI; r++) {
       if (o + r * WG < params.n) {
@@ -53,39 +55,54 @@ fn reduce_store(s: array<f32, 32>, nt: u32, t0: u32, o: u32, j: u32, lid: u32) {
   }
   if (SG_LANES > 0u) {
     let lanes = max(SG_LANES, 1u); // (a pipeline without subgroups must still not divide by 0)
-    for (var tt = 0u; tt < nt; tt++) {
-      let v = lanes_sum(s[tt], lanes);
-      if (lid % lanes == 0u) {
-        partial[tt * WG + lid / lanes] = v; // row r's group sums at r * TPR / lanes ..
+    for (var r = 0u; r < RPI; r++) {
+      for (var tt = 0u; tt < nt; tt++) {
+        let v = lanes_sum(s[r * 8u + tt], lanes);
+        if (lid % lanes == 0u) {
+          partial[(r * TT + tt) * WG + lid / lanes] = v; // a row's group sums at (its lid / TPR) * TPR / lanes ..
+        }
       }
     }
     workgroupBarrier();
-    if (j == 0u && o < params.n) {
-      for (var tt = 0u; tt < nt; tt++) {
-        var v = 0.0;
-        for (var i = 0u; i < TPR / lanes; i++) {
-          v += partial[tt * WG + lid / lanes + i];
+    if (j == 0u) {
+      for (var r = 0u; r < RPI; r++) {
+        if (o + r * rows < params.n) {
+          for (var tt = 0u; tt < nt; tt++) {
+            var v = 0.0;
+            for (var i = 0u; i < TPR / lanes; i++) {
+              v += partial[(r * TT + tt) * WG + lid / lanes + i];
+            }
+            y[out_index(t0 + tt, o + r * rows)] = out_value(o + r * rows, v);
+          }
         }
-        y[out_index(t0 + tt, o)] = out_value(o, v);
       }
     }
     return;
   }
-  for (var tt = 0u; tt < nt; tt++) { // nt is uniform across the workgroup
-    partial[tt * WG + lid] = s[tt];
+  for (var r = 0u; r < RPI; r++) {
+    for (var tt = 0u; tt < nt; tt++) { // nt is uniform across the workgroup
+      partial[(r * TT + tt) * WG + lid] = s[r * 8u + tt];
+    }
   }
   workgroupBarrier();
   for (var stride = TPR / 2u; stride > 0u; stride /= 2u) {
     if (j < stride) { // lanes of one row sit together: lid + stride stays in the row
-      for (var tt = 0u; tt < nt; tt++) {
-        partial[tt * WG + lid] += partial[tt * WG + lid + stride];
+      for (var r = 0u; r < RPI; r++) {
+        for (var tt = 0u; tt < nt; tt++) {
+          let at = (r * TT + tt) * WG + lid;
+          partial[at] += partial[at + stride];
+        }
       }
     }
     workgroupBarrier();
   }
-  if (j == 0u && o < params.n) {
-    for (var tt = 0u; tt < nt; tt++) {
-      y[out_index(t0 + tt, o)] = out_value(o, partial[tt * WG + lid]);
+  if (j == 0u) {
+    for (var r = 0u; r < RPI; r++) {
+      if (o + r * rows < params.n) {
+        for (var tt = 0u; tt < nt; tt++) {
+          y[out_index(t0 + tt, o + r * rows)] = out_value(o + r * rows, partial[(r * TT + tt) * WG + lid]);
+        }
+      }
     }
   }
 }

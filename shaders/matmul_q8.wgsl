@@ -18,8 +18,8 @@
 override WG: u32 = 64;  // invocations per workgroup, a power of two
 override TPR: u32 = 64; // invocations per output row, a power of two <= WG
 override TT: u32 = 1;   // tokens per workgroup (1..8)
-override RPI: u32 = 1;  // output rows per invocation (1..4; more than 1 only with TPR = 1): each x block read
-                        // serves RPI rows (prefill on a CPU adapter)
+override RPI: u32 = 1;  // output rows per invocation (1..4), WG / TPR rows apart: each x block read serves RPI
+                        // rows (prefill on a CPU adapter; on a GPU, bench --prefill-rows)
 override WTYPE: u32 = 1008u; // 1008 Q8_0, 1002 Q4_0 or 1014 Q6_K, repacked rows; 12 Q4_K (GGUF super-blocks of 144 bytes)
 
 struct Params {

@@ -104,6 +104,8 @@ export interface MeasureOptions {
   onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
   profile?: boolean; // profile a decode step after the run (needs a device with 'timestamp-query')
   matmulLanes?: number; // Engine.load's: lanes per row of the decode matmuls (bench --lanes)
+  prefillRows?: number; // Engine.load's: rows per invocation of the prefill matmuls (bench --prefill-rows)
+  decodeRows?: number; // and of the decode matmuls (bench --decode-rows)
   sampling?: BenchSampling; // greedy when absent
 }
 
@@ -114,7 +116,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
     const source = await open();
     const fileBytes = source.size;
     const contextTokens = o.promptTokens + o.maxTokens + 8;
-    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16, matmulLanes: o.matmulLanes });
+    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16, matmulLanes: o.matmulLanes, prefillRows: o.prefillRows, decodeRows: o.decodeRows });
     const loadSeconds = (performance.now() - t0) / 1000;
     try {
       const { tensors } = await Engine.inspect(await open());

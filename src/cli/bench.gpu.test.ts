@@ -11,14 +11,18 @@ import { makeModel } from '../testing/models.ts';
 const model = () => makeModel({ name: 'cli bench llama q8_0', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256', '--layers', '3'], vocab: 'llama-bpe' });
 
 describe('tabserve bench', () => {
-  test('--profile --lanes 4 --json: our figures, llama.cpp\'s on the same tokens, a decode step per dispatch; another layout, the same tokens', () => {
-    const r = runCli(['bench', '--model', model(), '--prompt-tokens', '12', '--max-tokens', '6', '--profile', '--lanes', '4', '--json']);
+  test('--profile --lanes 4 --prefill-rows 2 --decode-rows 1 --json: our figures, llama.cpp\'s on the same tokens, a decode step per dispatch; other layouts, the same tokens', () => {
+    const r = runCli(['bench', '--model', model(), '--prompt-tokens', '12', '--max-tokens', '6', '--profile', '--lanes', '4', '--prefill-rows', '2', '--decode-rows', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as BenchReport;
-    const [m, four] = report.models;
+    const [m, four, two, one] = report.models;
     expect(four.model).toMatch(/, 4 lanes$/);
     expect(four.ours.tokens).toEqual(m.ours.tokens);
     expect(four.peer).toBeUndefined();
+    expect(two.model).toMatch(/, 2 prefill rows$/);
+    expect(two.ours.tokens).toEqual(m.ours.tokens);
+    expect(one.model).toMatch(/, 1 decode rows$/);
+    expect(one.ours.tokens).toEqual(m.ours.tokens);
     expect(m.ours.decodeTokensPerSecond).toBeGreaterThan(0);
     expect(m.ours.tokens).toHaveLength(6);
     expect(m.peer?.tokens, m.peerError).toEqual(m.ours.tokens); // the same greedy tokens as llama.cpp

@@ -15,7 +15,7 @@ import { markdownReport, type BenchReport, type ModelResult } from '../bench/rep
 import { BENCH_TYPES, SHAPES, shapeModel, unsupported } from '../bench/shapes.ts';
 import { measureStreams } from '../bench/streams.ts';
 import { fileSource } from '../gguf/node_source.ts';
-import { isMatmulLanes } from '../engine/engine.ts';
+import { isMatmulLanes, isMatmulRows } from '../engine/engine.ts';
 import { openGpu } from '../gpu/device.ts';
 import { nodeGpu } from '../gpu/node.ts';
 import type { WeightTypeName } from '../model/test_model.ts';
@@ -66,6 +66,8 @@ export async function bench(argv: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       lanes: { type: 'string' },
+      'prefill-rows': { type: 'string' },
+      'decode-rows': { type: 'string' },
       browser: { type: 'boolean', default: false },
       'browser-peers': { type: 'string', default: 'cpu,webgpu' },
       temperature: { type: 'string', default: '0' },
@@ -83,6 +85,14 @@ export async function bench(argv: string[]): Promise<void> {
   const lanes = values.lanes ? positiveInts('lanes', values.lanes) : [];
   const badLanes = lanes.filter((n) => !isMatmulLanes(n));
   if (badLanes.length) throw new UsageError(`--lanes must be powers of two from 1 to 64, got ${badLanes.join(', ')}`);
+  const rowSweep = (name: 'prefill-rows' | 'decode-rows'): number[] => {
+    const rows = values[name] ? positiveInts(name, values[name]) : [];
+    const bad = rows.filter((n) => !isMatmulRows(n));
+    if (bad.length) throw new UsageError(`--${name} must be integers from 1 to 4, got ${bad.join(', ')}`);
+    return rows;
+  };
+  const prefillRows = rowSweep('prefill-rows');
+  const decodeRows = rowSweep('decode-rows');
   if (!['llama.cpp', 'none'].includes(values.peer)) throw new UsageError(`--peer must be llama.cpp or none, got '${values.peer}'`);
   const browserPeers = values['browser-peers'] === 'none' ? [] : list<BrowserPeerName>('browser-peers', values['browser-peers'], ['cpu', 'webgpu']);
   const log = (line: string) => console.error(`bench: ${line}`);
@@ -135,6 +145,14 @@ export async function bench(argv: string[]): Promise<void> {
       for (const n of lanes) {
         log(`${m.name}: tabserve, ${n} lanes per decode matmul row ...`);
         results.push({ model: `${m.name}, ${n} lanes`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, matmulLanes: n, sampling }) });
+      }
+      for (const n of prefillRows) {
+        log(`${m.name}: tabserve, ${n} rows per prefill matmul invocation ...`);
+        results.push({ model: `${m.name}, ${n} prefill rows`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, prefillRows: n, sampling }) });
+      }
+      for (const n of decodeRows) {
+        log(`${m.name}: tabserve, ${n} rows per decode matmul invocation ...`);
+        results.push({ model: `${m.name}, ${n} decode rows`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, decodeRows: n, sampling }) });
       }
     }
     const report: BenchReport = {

@@ -53,6 +53,7 @@ describe('tabserve bench: bad arguments get one line and exit code 2, before any
     ['bad stream counts', ['--streams', '1,x'], /--streams must be positive integers/],
     ['unknown browser peer', ['--browser', '--browser-peers', 'cpu,cuda'], /--browser-peers: unknown cuda \(known: cpu, webgpu, or all\)/],
     ['lanes not a power of two', ['--lanes', '16,24,128'], /--lanes must be powers of two from 1 to 64, got 24, 128/],
+    ['prefill rows past 4', ['--prefill-rows', '2,5'], /--prefill-rows must be integers from 1 to 4, got 5/],
     ['negative temperature', ['--temperature=-1'], /--temperature must be a number >= 0, got '-1'/],
     ['top_p of 0', ['--temperature', '1', '--top-p', '0'], /--top-p must be a number in \(0, 1\], got '0'/],
     ['fractional top_k', ['--temperature', '1', '--top-k', '1.5'], /--top-k must be an integer >= 0/],

@@ -51,10 +51,20 @@ export interface LoadOptions {
   checkPlans?: boolean;
   /** Lanes per row of one-token matmuls (a power of two, 1..64) instead of the adapter's default: tuning (bench --lanes). */
   matmulLanes?: number;
+  /**
+   * Rows of W per invocation of multi-token (prefill) integer-dot matmuls, 1..4, instead of the adapter's
+   * default: each x block read serves that many rows; no logit changes by a bit. Tuning (bench --prefill-rows).
+   */
+  prefillRows?: number;
+  /** As prefillRows, for one-token (decode) matmuls: each lane's loads of that many rows in flight at once (bench --decode-rows). */
+  decodeRows?: number;
 }
 
 /** A LoadOptions.matmulLanes the matmul kernels take: a power of two from 1 to 64. */
 export const isMatmulLanes = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 64 && (n & (n - 1)) === 0;
+
+/** A LoadOptions.prefillRows or decodeRows the integer-dot matmul takes: 1 to 4. */
+export const isMatmulRows = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 4;
 
 export interface ModelHeader {
   file: GgufHeader;
@@ -111,6 +121,9 @@ export class Engine {
   static async load(gpu: Gpu, source: ByteSource, o: LoadOptions = {}): Promise<Engine> {
     const { device, info } = gpu;
     if (o.matmulLanes !== undefined && !isMatmulLanes(o.matmulLanes)) throw new RangeError(`matmulLanes must be a power of two from 1 to 64, got ${o.matmulLanes}`);
+    for (const [name, n] of [['prefillRows', o.prefillRows], ['decodeRows', o.decodeRows]] as const) {
+      if (n !== undefined && !isMatmulRows(n)) throw new RangeError(`${name} must be an integer from 1 to 4, got ${n}`);
+    }
     const { file, hp, tensors: infos } = await Engine.inspect(source);
     const totalBytes = infos.reduce((s, t) => s + t.bytes, 0);
     const maxPartBytes = Math.min(info.maxStorageBufferBindingSize, info.maxBufferSize);
@@ -163,6 +176,8 @@ export class Engine {
         subgroupLanes: info.subgroupLanes,
         checkPlans: o.checkPlans,
         matmulLanes: o.matmulLanes,
+        prefillRows: o.prefillRows,
+        decodeRows: o.decodeRows,
       });
       await device.queue.onSubmittedWorkDone();
     } catch (e) {

@@ -5,7 +5,7 @@
  * CI has a GPU. So the GPU layout is forced here and held to the same bounds as the CPU layout: logits of a
  * chunked prefill and of decode steps within 1e-2 (8-bit inputs: 3e-2) relative of the fp32 CPU pass, and
  * greedy tokens through the generate loop (steps ahead included) equal to the CPU layout's. Also the
- * bench's tuning layouts (matmulLanes) and the f32-input path.
+ * bench's tuning layouts (matmulLanes; prefillRows, which must change no bit) and the f32-input path.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Gpu } from '../gpu/device.ts';
@@ -73,5 +73,42 @@ describe.each(cases)('$name', (c) => {
     } finally {
       engine.unload();
     }
+  });
+});
+
+describe.each([
+  { name: 'llama q4_k_m (Q4_K and Q6_K rows)', vocab: 'llama-spm', bos: 1, args: ['--arch', 'llama', '--type', 'q4_k_m', ...K] },
+  { name: 'qwen2 q8_0 biases', vocab: 'qwen2', args: ['--arch', 'qwen2', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '352'] },
+] as ModelCase[])('gpu layout $name, rows per matmul invocation', (c) => {
+  test('3 or 4 rows per invocation, prefill or decode, give the same bits as 1: prefill logits, and decode over its cache', async () => {
+    const path = makeModel(c);
+    const device = asGpu.device;
+    const run = async (rows: { prefillRows?: number; decodeRows?: number } = {}): Promise<Float32Array[]> => {
+      const labels: string[] = []; // the pipelines the engine creates: prefillRows must reach the matmuls
+      const create = device.createComputePipeline;
+      device.createComputePipeline = (d) => (labels.push(d.label ?? ''), create.call(device, d));
+      try {
+        const engine = await Engine.load(asGpu, await fileSource(path), { contextTokens: 128, chunkTokens: 12, ...rows });
+        try {
+          const ids = randomPrompt(engine.hp.nVocab, 40, 5, c.bos);
+          const seq = engine.createSequence();
+          const out = await engine.prefillAll(seq, ids.slice(0, 34)); // chunks of 12: 8-token matmuls and 2-token ones
+          for (const id of ids.slice(34)) out.push(await engine.decode(seq, id));
+          engine.free(seq);
+          const laned = labels.filter((l) => l.startsWith('matmul_q8|') && !/TPR=1(,|$)/.test(l));
+          const rpi = (tt: string) => new Set(laned.filter((l) => l.includes(tt)).map((l) => /RPI=(\d)/.exec(l)?.[1]));
+          expect([...rpi('TT=8')], laned.join('\n')).toEqual([String(rows.prefillRows ?? 1)]);
+          expect([...rpi('TT=1,')], laned.join('\n')).toEqual([String(rows.decodeRows ?? 1)]);
+          return out;
+        } finally {
+          engine.unload();
+        }
+      } finally {
+        device.createComputePipeline = create;
+      }
+    };
+    const bytes = (rows: Float32Array[]) => Buffer.concat(rows.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+    const one = bytes(await run());
+    for (const rows of [{ prefillRows: 3 }, { prefillRows: 4, decodeRows: 3 }]) expect(bytes(await run(rows)).equals(one), JSON.stringify(rows)).toBe(true);
   });
 });

@@ -110,7 +110,7 @@ export class MatmulKernel extends Kernel {
 /**
  * Lanes per row, tokens per workgroup, rows per invocation and the workgroup grid of a matmul dispatch
  * (matmul.wgsl and matmul_q8.wgsl share the layout): lanes default to one per row on a CPU adapter, else
- * enough for k's blocks. `rpi` rows per invocation (matmul_q8 only) need one lane per row.
+ * enough for k's blocks. `rpi` rows per invocation: matmul_q8 only.
  */
 export function matmulGrid(
   device: GPUDevice,
@@ -124,7 +124,7 @@ export function matmulGrid(
   if (lanes > wg || 2 ** Math.round(Math.log2(lanes)) !== lanes) throw new Error(`${kernel}: ${lanes} lanes per row`);
   const tt = a.tokensPerGroup ?? (a.m > 1 ? 8 : 1);
   if (!(Number.isInteger(tt) && tt >= 1 && tt <= 8)) throw new Error(`${kernel}: ${tt} tokens per workgroup`);
-  if (!(Number.isInteger(rpi) && rpi >= 1 && rpi <= 4) || (rpi > 1 && lanes !== 1)) throw new Error(`${kernel}: ${rpi} rows per invocation with ${lanes} lanes per row`);
+  if (!(Number.isInteger(rpi) && rpi >= 1 && rpi <= 4)) throw new Error(`${kernel}: ${rpi} rows per invocation`);
   const [gx, gy] = dispatchSize(device, Math.ceil(a.n / ((wg / lanes) * rpi)));
   return { lanes, tt, groups: [gx, gy, Math.ceil(a.m / tt)] };
 }

@@ -27,7 +27,7 @@ export interface MatmulQ8Case {
   skip?: number; // tokens of x before the first one multiplied (xOffset = skip * k)
   pad?: number; // y rows are n + 2 * pad long, W's outputs at columns pad ..
   segments?: number[]; // a fused weight: rows per output segment (segmentLayout)
-  rpi?: number; // output rows per invocation (with lanes: 1); default 1
+  rpi?: number; // output rows per invocation; default 1
   biasAt?: number; // y = x W^T + bias[biasAt + o] (caseBias)
 }
 
@@ -88,6 +88,14 @@ export function matmulQ8Cases(seed: number, random = 3): MatmulQ8Case[] {
   cases.push({ type: Q4_0_R, m: 10, k: 64, n: 96, offset: 32, segments: [40, 56], biasAt: 5 });
   cases.push({ type: K, m: 1, k: 512, n: 131, offset: 0, biasAt: 2 });
   cases.push({ type: S, m: 9, k: 256, n: 300, offset: 16, lanes: 1, rpi: 4, biasAt: 1 });
+  // rows per invocation with several lanes per row (bench --prefill-rows on a GPU): the rows of a workgroup's
+  // passes interleaved, the last workgroup's ragged, segments and biases across an invocation's rows
+  cases.push({ type: Q8_0_R, m: 11, k: 512, n: 37, offset: 32, lanes: 16, rpi: 4 });
+  cases.push({ type: Q4_0_R, m: 10, k: 64, n: 97, offset: 0, lanes: 2, rpi: 2, segments: [40, 24, 33], biasAt: 3 });
+  cases.push({ type: K, m: 9, k: 512, n: 70, offset: 16, lanes: 8, rpi: 3 });
+  cases.push({ type: S, m: 12, k: 256, n: 45, offset: 0, lanes: 4, rpi: 4, biasAt: 0 });
+  cases.push({ type: Q8_0_R, m: 1, k: 2048, n: 21, offset: 16, lanes: 64, rpi: 2 });
+  cases.push({ type: Q4_0_R, m: 16, k: 256, n: 64, offset: 0, lanes: 8, rpi: 4 });
   return cases;
 }
 

@@ -10,6 +10,7 @@ const typeCases = (t: WeightType) => all.filter((c) => c.type === t && c.n < 100
 const oneLane = all.filter((c) => c.lanes === 1);
 const prefill = all.filter((c) => c.m > 8);
 const rows = all.filter((c) => (c.rpi ?? 1) > 1);
+const lanedRows = rows.filter((c) => c.lanes !== 1);
 kernelSuite('matmul_q8', {
   code: MATMUL_Q8_CODE,
   cases: matmulQ8Cases(31),
@@ -49,7 +50,11 @@ kernelSuite('matmul_q8', {
     ['Q6_K: repacked d\'s taken as unpadded', typeCases(Q6_K_R), 'let sc = row + ((2u * nsb + 15u) & ~15u);', 'let sc = row + 2u * nsb;'],
     ['rows after the first of a workgroup not reduced', typeCases(Q8_0_R).filter((c) => c.lanes !== 1), 'if (j < stride)', 'if (lid < stride)'],
     ['subgroups: only a row\'s first group of lanes summed', all.filter(subgroupCase), 'for (var i = 0u; i < TPR / lanes; i++) {', 'for (var i = 0u; i < 1u; i++) {'],
-    ['subgroups: the first halving skipped', all.filter(subgroupCase), 'let v = lanes_sum(s[tt], lanes);', 'let v = lanes_sum(s[tt], lanes / 2u);'],
-    ['subgroups: group sums stored at the lane\'s own index', all.filter(subgroupCase), 'partial[tt * WG + lid / lanes] = v;', 'partial[tt * WG + lid] = v;'],
+    ['subgroups: the first halving skipped', all.filter(subgroupCase), 'let v = lanes_sum(s[r * 8u + tt], lanes);', 'let v = lanes_sum(s[r * 8u + tt], lanes / 2u);'],
+    ['subgroups: group sums stored at the lane\'s own index', all.filter(subgroupCase), 'partial[(r * TT + tt) * WG + lid / lanes] = v;', 'partial[(r * TT + tt) * WG + lid] = v;'],
+    ['rows per invocation, subgroups: every row written to the first', lanedRows.filter(subgroupCase), 'y[out_index(t0 + tt, o + r * rows)] = out_value(o + r * rows, v);', 'y[out_index(t0 + tt, o)] = out_value(o + r * rows, v);'],
+    ['rows per invocation, subgroups: the rows\' group sums share one slot', lanedRows.filter(subgroupCase), 'v += partial[(r * TT + tt) * WG + lid / lanes + i];', 'v += partial[tt * WG + lid / lanes + i];'],
+    ['rows per invocation, a tree: the rows\' sums share one slot', lanedRows.filter((c) => !subgroupCase(c)), 'let at = (r * TT + tt) * WG + lid;', 'let at = tt * WG + lid;'],
+    ['rows per invocation, a tree: each row stores the first row\'s sums', lanedRows.filter((c) => !subgroupCase(c)), 'out_value(o + r * rows, partial[(r * TT + tt) * WG + lid]);', 'out_value(o + r * rows, partial[tt * WG + lid]);'],
   ],
 });

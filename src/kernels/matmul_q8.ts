@@ -31,7 +31,7 @@ export interface MatmulQ8Args extends MatmulOut {
   n: number; // rows of W
   lanes?: number; // invocations per output row (a power of two <= 64); default: as MatmulKernel
   tokensPerGroup?: number; // tokens per workgroup, 1..8 (default 8 when m > 1, else 1)
-  rowsPerInvocation?: number; // 1..4, more than 1 only with one lane per row (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4); else 1)
+  rowsPerInvocation?: number; // 1..4 (default on a CPU adapter: 4 for prefill, 2 for decode (Q4_0: 4); else 1); no bit of y changes with it
 }
 
 /** Rows per invocation on a CPU adapter (MatmulQ8Kernel's constructor says why): prefill 4; decode 2, Q4_0 4. */

@@ -51,6 +51,8 @@ export interface ForwardOptions {
   subgroupLanes?: number; // GpuInfo.subgroupLanes: matmuls sum a row's lanes by subgroup shuffles
   checkPlans?: boolean; // encode every run afresh and throw where it differs from the plan it would replay (tests)
   matmulLanes?: number; // lanes per row of one-token (decode) matmuls instead of the adapter's default (bench --lanes)
+  prefillRows?: number; // rows per invocation of multi-token integer-dot matmuls instead of the default (bench --prefill-rows)
+  decodeRows?: number; // and of one-token ones (bench --decode-rows)
 }
 
 export interface ForwardResult {

@@ -182,7 +182,7 @@ export class Forward {
   private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[], bias?: GPUBuffer): void {
     const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
-      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: m === 1 ? this.opts.matmulLanes : undefined, bias, biasAt: p.rowLo };
+      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: m === 1 ? this.opts.matmulLanes : undefined, rowsPerInvocation: m > 1 ? this.opts.prefillRows : this.opts.decodeRows, bias, biasAt: p.rowLo };
       if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
       else this.matmul.encode(rec, { ...a, x: x.f });
     }
