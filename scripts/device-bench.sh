@@ -22,7 +22,7 @@ RUN=${RUN:-'--prompt-tokens 512 --max-tokens 128 --streams 1,4,16 --profile'} # 
 # then the decode matmuls' layout
 # on this GPU (lanes per row; the default is a row's 32-element blocks, up to 64; rows per invocation), then the
 # prefill matmuls' (rows per invocation), then smollm2
-BENCH_SETS=${BENCH_SETS:-"--shape llama3.2-1b --type q4_k_m,q8_0,q4_0 $RUN; --shape qwen2.5-0.5b --type q8_0,q4_0 $RUN; --shape qwen3-0.6b --type q4_k_m,q8_0 $RUN; --shape llama3.2-1b --type q4_k_m --prompt-tokens 64 --max-tokens 128 --temperature 1 --profile; --shape llama3.2-1b --type q4_k_m --prompt-tokens 64 --max-tokens 128 --temperature 0.7 --top-p 0.95 --profile; --shape llama3.2-1b --type q4_k_m,q8_0 --prompt-tokens 64 --max-tokens 64 --peer none --lanes 8,16,32 --decode-rows 2,4 --profile; --shape llama3.2-1b --type q4_k_m,q8_0 --prompt-tokens 512 --max-tokens 16 --peer none --prefill-rows 2,4; --shape smollm2-135m --type q8_0,q4_0 $RUN"}
+BENCH_SETS=${BENCH_SETS:-"--shape llama3.2-1b --type q4_k_m,q8_0,q4_0 $RUN; --shape qwen2.5-0.5b --type q8_0,q4_0 $RUN; --shape qwen3-0.6b --type q4_k_m,q8_0 $RUN; --shape llama3.2-1b --type q4_k_m --prompt-tokens 64 --max-tokens 128 --temperature 1 --profile; --shape llama3.2-1b --type q4_k_m --prompt-tokens 64 --max-tokens 128 --temperature 0.7 --top-p 0.95 --profile; --shape llama3.2-1b --type q4_k_m,q8_0 --prompt-tokens 64 --max-tokens 64 --peer none --lanes 8,16,32 --decode-rows 2,4 --profile; --shape llama3.2-1b --type q4_k_m,q8_0 --prompt-tokens 512 --max-tokens 16 --peer none --prefill-rows 2,4 --profile; --shape smollm2-135m --type q8_0,q4_0 $RUN"}
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/log") 2>&1
 step() { echo "== $(date -u +%T) +$((SECONDS - start))s $*"; }

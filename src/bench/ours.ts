@@ -39,7 +39,24 @@ export interface OurFigures extends RunFigures {
   weightBytes: number;
   kvBytes: number;
   profile?: StepProfile; // --profile: a decode step's GPU time per dispatch (profile.ts)
+  prefillProfile?: StepProfile & { tokens: number; firstPos: number }; // --profile: the prompt's last prefill chunk's
   profileError?: string; // why there is none although asked for
+}
+
+/**
+ * The prompt's last prefill chunk, profiled as a decode step is: the prompt is fed again to a sequence of its
+ * own, whose last chunk's plan is then replayed (it rewrites that chunk's K/V with the same values), and the
+ * sequence freed. Chunks are chunkTokens long from the prompt's start, so the last holds the rest.
+ */
+async function profilePrefill(engine: Engine, device: GPUDevice, prompt: readonly number[]): Promise<StepProfile & { tokens: number; firstPos: number }> {
+  const seq = engine.createSequence();
+  try {
+    await engine.prefill(seq, prompt);
+    const tokens = ((prompt.length - 1) % engine.chunkTokens) + 1;
+    return { ...(await profileStep(device, engine.lastRunPlan()!)), tokens, firstPos: prompt.length - tokens };
+  } finally {
+    engine.free(seq);
+  }
 }
 
 /** Counts the bytes of buffers created and not yet destroyed on `device` until the returned stop(). */
@@ -102,7 +119,7 @@ export interface MeasureOptions {
   maxTokens: number;
   text?: boolean; // an English prompt (textPrompt) instead of random ids
   onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
-  profile?: boolean; // profile a decode step after the run (needs a device with 'timestamp-query')
+  profile?: boolean; // profile a decode step and the prompt's last prefill chunk after the run (needs 'timestamp-query')
   matmulLanes?: number; // Engine.load's: lanes per row of the decode matmuls (bench --lanes)
   prefillRows?: number; // Engine.load's: rows per invocation of the prefill matmuls (bench --prefill-rows)
   decodeRows?: number; // and of the decode matmuls (bench --decode-rows)
@@ -160,6 +177,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
       const plan = engine.lastRunPlan();
       const noProfile = gpu.device.features.has('timestamp-query') ? (plan ? undefined : 'no decode step plan') : "the device has no 'timestamp-query'";
       const profile = o.profile && !noProfile ? await profileStep(gpu.device, plan!) : undefined;
+      const prefillProfile = o.profile && !noProfile ? await profilePrefill(engine, gpu.device, prompt) : undefined;
       const ttftMs = r.times[0] - r.start;
       const decodeSeconds = (r.times[r.times.length - 1] - r.times[0]) / 1000;
       const decodeTokensPerSecond = (r.times.length - 1) / decodeSeconds;
@@ -184,6 +202,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         weightBytes,
         kvBytes,
         profile,
+        prefillProfile,
         profileError: o.profile ? noProfile : undefined,
       };
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { markdownReport, profileSection, sameTokens, type BenchReport } from './report.ts';
+import { markdownReport, prefillProfileSection, profileSection, sameTokens, type BenchReport } from './report.ts';
 import { SHAPES, unsupported } from './shapes.ts';
 
 const ours = {
@@ -72,6 +72,27 @@ describe('bench report', () => {
     expect(lines.slice(2 + 2)).toEqual(['| matmul_q8 | 2 | 6000 | 60% |', '| matmul | 1 | 3200 | 32% |', '| rms_norm | 1 | 500 | 5% |', '| attention_split | 1 | 300 | 3% |']);
     expect(profileSection('m', { ...ours, profileError: 'no timestamps' }, 1)).toEqual(['Decode step profile of m: none: no timestamps']);
     expect(markdownReport(report({ models: [{ model: 'm', ours: { ...ours, profile } }] }))).toContain('Decode step profile of m');
+  });
+
+  test('the prefill chunk profile: its tokens and positions, the one pass\'s tokens/s, per kernel', () => {
+    const prefillProfile = {
+      stepNs: 8_000_000,
+      tokens: 64,
+      firstPos: 448,
+      dispatches: [
+        { label: 'matmul_q8|TT=8', ns: 6_000_000 },
+        { label: 'attention|X=1', ns: 1_500_000 },
+        { label: 'matmul_q8|TT=8', ns: 1_000_000 },
+      ],
+    };
+    const lines = prefillProfileSection('m', prefillProfile);
+    expect(lines[0]).toContain('64 tokens at positions 448..511');
+    expect(lines[0]).toContain('8000 µs of GPU time as the one pass the engine submits (8000.0 tokens/s)');
+    expect(lines[0]).toContain('3 dispatches, 8500 µs');
+    expect(lines.slice(4)).toEqual(['| matmul_q8 | 2 | 7000 | 82% |', '| attention | 1 | 1500 | 18% |']);
+    const md = markdownReport(report({ models: [{ model: 'm', ours: { ...ours, prefillProfile } }] }));
+    expect(md).toContain('Prefill chunk profile of m');
+    expect(markdownReport(report({ models: [{ model: 'm', ours }] }))).not.toContain('Prefill chunk profile');
   });
 
   test('a peer that could not run says why; no peer, no peer table', () => {

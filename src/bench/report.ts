@@ -6,7 +6,7 @@ import type { Bandwidth } from './bandwidth.ts';
 import type { BrowserBenchResult } from './browser/messages.ts';
 import type { PeerFigures } from './llama_cpp.ts';
 import type { BenchSampling, OurFigures, RunFigures } from './ours.ts';
-import { profileRows } from './profile.ts';
+import { profileRows, type ProfileRow } from './profile.ts';
 import type { StreamsResult } from './streams.ts';
 
 export interface ModelResult {
@@ -99,6 +99,7 @@ export function markdownReport(r: BenchReport): string {
     lines.push(...table(['streams', 'tokens', 'seconds', 'tokens/s', 'ratio', 'chunks'], m.streams!.map((s) => [String(s.streams), String(s.tokens), f(s.seconds, 2), f(s.tokensPerSecond), f(s.tokensPerSecond / base, 2), String(s.chunks)])));
   }
   for (const m of r.models.filter((x) => x.ours.profile || x.ours.profileError)) lines.push('', ...profileSection(m.model, m.ours, r.bandwidth.gbPerSecond));
+  for (const m of r.models.filter((x) => x.ours.prefillProfile)) lines.push('', ...prefillProfileSection(m.model, m.ours.prefillProfile!));
   for (const m of r.models.filter((x) => x.browser)) lines.push('', ...browserSection(m.model, m.browser!));
   return lines.join('\n') + '\n';
 }
@@ -111,7 +112,6 @@ export function profileSection(model: string, o: OurFigures, readGBPerSecond: nu
   const p = o.profile;
   if (!p) return [`Decode step profile of ${model}: none: ${o.profileError}`];
   const rows = profileRows(p);
-  const us = (ns: number) => f(ns / 1000, 0);
   const sum = rows.reduce((t, r) => t + r.ns, 0);
   const matNs = rows.filter((r) => WEIGHT_KERNELS.includes(r.kernel)).reduce((t, r) => t + r.ns, 0);
   const matGB = matNs > 0 ? o.weightBytesPerToken / matNs : NaN; // bytes per ns = GB/s
@@ -120,8 +120,26 @@ export function profileSection(model: string, o: OurFigures, readGBPerSecond: nu
       `${p.dispatches.length} dispatches, ${us(sum)} µs when each runs in a pass of its own; ${f(1e6 / o.decodeTokensPerSecond, 0)} µs per token in the decode above. ` +
       `The matmuls read the step's weights at ${f(matGB, 2)} GB/s (${f((100 * matGB) / readGBPerSecond, 0)}% of the read bandwidth).`,
     '',
-    ...table(['kernel', 'dispatches', 'µs', 'share'], rows.map((r) => [r.kernel, String(r.dispatches), us(r.ns), `${f(100 * r.share, 0)}%`])),
+    ...kernelTable(rows),
   ];
+}
+
+/** --profile: the prompt's last prefill chunk's GPU time per kernel, and the tokens/s of its one pass. */
+export function prefillProfileSection(model: string, p: NonNullable<OurFigures['prefillProfile']>): string[] {
+  const rows = profileRows(p);
+  return [
+    `Prefill chunk profile of ${model} (the prompt's last chunk: ${p.tokens} tokens at positions ${p.firstPos}..${p.firstPos + p.tokens - 1}; timestamp queries, medians): ` +
+      `${us(p.stepNs)} µs of GPU time as the one pass the engine submits (${f(p.tokens / (p.stepNs / 1e9))} tokens/s); ` +
+      `${p.dispatches.length} dispatches, ${us(rows.reduce((t, r) => t + r.ns, 0))} µs when each runs in a pass of its own.`,
+    '',
+    ...kernelTable(rows),
+  ];
+}
+
+const us = (ns: number) => f(ns / 1000, 0);
+
+function kernelTable(rows: ProfileRow[]): string[] {
+  return table(['kernel', 'dispatches', 'µs', 'share'], rows.map((r) => [r.kernel, String(r.dispatches), us(r.ns), `${f(100 * r.share, 0)}%`]));
 }
 
 function browserSection(model: string, b: NonNullable<ModelResult['browser']>): string[] {

@@ -35,5 +35,12 @@ describe('tabserve bench', () => {
     expect(p.dispatches.filter((d) => d.label.startsWith('rms_norm|'))).toHaveLength(2 * 3 + 1); // two a layer and the final norm
     expect(p.dispatches.every((d) => d.ns >= 0)).toBe(true);
     expect(p.dispatches.reduce((t, d) => t + d.ns, 0)).toBeGreaterThan(0);
+    // the prompt's last prefill chunk (the whole 12-token prompt): the same kernels, its matmuls over 12 tokens
+    const pp = m.ours.prefillProfile!;
+    expect([pp.tokens, pp.firstPos]).toEqual([12, 0]);
+    expect(pp.stepNs).toBeGreaterThan(0);
+    expect(pp.dispatches.filter((d) => d.label.startsWith('rms_norm|'))).toHaveLength(2 * 3 + 1);
+    expect(pp.dispatches.some((d) => /^matmul(_q8)?\|.*TT=8/.test(d.label))).toBe(true); // decode's are TT=1
+    expect(pp.dispatches.some((d) => d.label.startsWith('attention|') || d.label.startsWith('attention_split|'))).toBe(true);
   });
 });

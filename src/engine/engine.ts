@@ -232,6 +232,11 @@ export class Engine {
     return { ...this.fwd.timing };
   }
 
+  /** The most tokens one forward chunk holds (LoadOptions.chunkTokens, within the context). */
+  get chunkTokens(): number {
+    return this.fwd.chunkTokens;
+  }
+
   /** The last forward run's dispatches and Params (model/plans.ts), for the bench's step profile. */
   lastRunPlan(): Plan | undefined {
     return this.fwd.lastPlan;
