@@ -4,61 +4,45 @@
  * penalties and bans), within f32 rounding (draw.cpu.ts `accepts`); steps go ahead, fed the drawn token, and
  * none is dropped (the host takes the GPU's token); a seed gives the same tokens again.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Gpu } from '../gpu/device.ts';
-import { openTestGpu } from '../gpu/node_testing.ts';
-import { fileSource } from '../gguf/node_source.ts';
+import { describe, expect, test } from 'vitest';
 import { accepts } from '../kernels/draw.cpu.ts';
 import { topkAdjustCpu } from '../kernels/topk.cpu.ts';
 import { endTokenMask } from '../sampling/end_tokens.ts';
 import { samplingParams, type SamplingParams } from '../sampling/params.ts';
 import { requestRng } from '../sampling/rng.ts';
-import { makeModel, randomPrompt } from '../testing/models.ts';
-import { tokenizerFromGguf, type Tokenizer } from '../tokenizer/tokenizer.ts';
-import { Engine } from './engine.ts';
+import { testEngine } from '../testing/engine.ts';
+import { randomPrompt } from '../testing/models.ts';
 import { generate, gpuDraw, gpuTopk, stepAdjustments } from './generate.ts';
 
-let gpu: Gpu;
-let engine: Engine;
-let tok: Tokenizer;
-beforeAll(async () => {
-  gpu = await openTestGpu();
-  const path = makeModel({ name: 'ahead llama builtin', args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] });
-  engine = await Engine.load(gpu, await fileSource(path), { contextTokens: 256 });
-  tok = tokenizerFromGguf(engine.metadata);
-});
-afterAll(() => {
-  engine?.unload();
-  gpu?.device.destroy();
-});
+const t = testEngine('ahead llama builtin');
 
 async function tokens(prompt: number[], p: SamplingParams): Promise<number[]> {
   const out: number[] = [];
-  for await (const ev of generate(engine, { prompt, params: p, tokenizer: tok })) if (ev.kind === 'token') out.push(ev.token);
+  for await (const ev of generate(t.engine, { prompt, params: p, tokenizer: t.tok })) if (ev.kind === 'token') out.push(ev.token);
   return out;
 }
 
 /** Which of a generation's tokens the CPU sampler would not draw from the logits its steps saw. */
 async function rejected(prompt: number[], p: SamplingParams, got: number[]): Promise<number[]> {
   const rng = requestRng(p.seed);
-  const seq = engine.createSequence();
+  const seq = t.engine.createSequence();
   const bad: number[] = [];
   try {
     let feed = prompt;
     for (let i = 0; i < got.length; i++) {
-      const raw = await engine.prefill(seq, feed); // one token a step after the prompt, as generate feeds
-      const adj = stepAdjustments(p, got.slice(0, i), endTokenMask(p, [...tok.eog], i));
+      const raw = await t.engine.prefill(seq, feed); // one token a step after the prompt, as generate feeds
+      const adj = stepAdjustments(p, got.slice(0, i), endTokenMask(p, [...t.tok.eog], i));
       const row = topkAdjustCpu(raw, adj, 1, raw.length);
       if (!accepts(row, { u: rng(), topP: p.top_p, minP: p.min_p }, 1 / p.temperature, got[i])) bad.push(i);
       feed = [got[i]];
     }
   } finally {
-    engine.free(seq);
+    t.engine.free(seq);
   }
   return bad;
 }
 
-const stats = () => engine.schedulerStats();
+const stats = () => t.engine.schedulerStats();
 
 describe('top_k 0 draws on the GPU', () => {
   test.each([
@@ -68,7 +52,7 @@ describe('top_k 0 draws on the GPU', () => {
   ])('each token is the sampler\'s draw from its step\'s row; steps go ahead, none dropped: %j', async (sampling) => {
     const p = samplingParams({ ...sampling, max_tokens: 24, ignore_eos: true });
     expect(gpuDraw(p)).toBe(true);
-    const prompt = randomPrompt(engine.hp.nVocab, 12, p.seed!, 1);
+    const prompt = randomPrompt(t.engine.hp.nVocab, 12, p.seed!, 1);
     const before = stats();
     const got = await tokens(prompt, p);
     const after = stats();
@@ -80,13 +64,13 @@ describe('top_k 0 draws on the GPU', () => {
     expect(await rejected(prompt, p, got)).toEqual([]);
     expect(new Set(got).size).toBeGreaterThan(1); // sampled, not stuck on one token
     expect(await tokens(prompt, p)).toEqual(got); // the seed gives them again
-    expect(engine.kvStats().freePages).toBe(engine.kvStats().totalPages);
+    expect(t.engine.kvStats().freePages).toBe(t.engine.kvStats().totalPages);
   });
 
   test('with penalties from the history nothing goes ahead, and the draw sees the penalized row', async () => {
     const p = samplingParams({ temperature: 0.9, frequency_penalty: 1.5, presence_penalty: 0.5, seed: 9, max_tokens: 16, ignore_eos: true });
     expect(gpuDraw(p)).toBe(true);
-    const prompt = randomPrompt(engine.hp.nVocab, 10, 9, 1);
+    const prompt = randomPrompt(t.engine.hp.nVocab, 10, 9, 1);
     const before = stats();
     const got = await tokens(prompt, p);
     expect(stats().aheadSteps - before.aheadSteps).toBe(0);
