@@ -1,7 +1,8 @@
 // The sampler's draw over a whole row of logits (sampling/sample.ts steps 5-9 with top_k 0), on the GPU in
 // f32, so that a sampled step reads back one id instead of the row (and can be fed to the next step before the
 // host has read it, engine/steps_ahead.ts). Runs after topk.wgsl on the same (adjusted, masked) logits, and
-// writes its id to word 3 of the row's topk output.
+// writes its id to word 3 of the row's topk output and the id's logit to word 2 (in place of lseT, which a
+// drawn row does not need: the logprob of the token drawn, generate.ts).
 // One workgroup per logit row; rows whose Draw has on = 0 are left alone. With M the row's max (topk's):
 //   e_i = exp((l_i - M) * inv_temp); candidates: e_i > 0; Z = sum of their e
 //   kept (min_p): e_i >= min_p (a prefix of the canonical order: logit descending, ties to the lower id)
@@ -341,5 +342,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
   let id = locate(r, 0u, d.u, lid);
   if (lid == 0u) {
     out[word] = id;
+    if (id < params.v) {
+      out[word - 1u] = bitcast<u32>(logits[r.at + id]); // its logit, in lseT's place (a drawn row needs no lseT)
+    }
   }
 }

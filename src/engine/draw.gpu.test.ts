@@ -77,8 +77,8 @@ describe('top_k 0 draws on the GPU', () => {
     expect(await rejected(prompt, p, got)).toEqual([]);
   });
 
-  test('logprobs, a greedy request, top_k within 64 and temperatures past topk\'s range keep their own paths', () => {
-    expect(gpuDraw(samplingParams({ temperature: 1, logprobs: true }))).toBe(false);
+  test('a greedy request, top_k within 64 and temperatures past topk\'s range keep their own paths; logprobs draw too', () => {
+    expect(gpuDraw(samplingParams({ temperature: 1, logprobs: true, top_logprobs: 3 }))).toBe(true); // logprobs.gpu.test.ts
     expect(gpuDraw(samplingParams({ temperature: 0 }))).toBe(false);
     expect(gpuDraw(samplingParams({ temperature: 1, top_k: 40 }))).toBe(false);
     expect(gpuDraw(samplingParams({ temperature: 1, logit_bias: { 3: 1 }, repetition_penalty: 1.1 }))).toBe(false);

@@ -8,14 +8,14 @@
  *     { kind: 'done', finishReason, promptTokens, completionTokens }
  * Sampling follows src/sampling/sample.ts (order of the controls documented there). Where the result is the
  * same, a step reads back only the top k logits from the GPU (Engine.step): greedy requests and requests with
- * top_k <= 64; with logprobs too (top_logprobs <= top_k, or greedy: gpuLogprobsK), on steps with no bias, penalty,
- * ban or grammar, whose top entries and log-sum-exp are the raw logits'. Requests with top_k 0 (OpenAI's defaults among them), without logprobs, have
- * their token drawn from the whole row on the GPU (kernels/draw.ts): sample()'s controls and draw in f32, so
- * the token is sample()'s but where u, the nucleus or min_p's cut lies within f32 rounding of a boundary (the
- * same seed gives the same tokens on the same adapter). Otherwise the whole row comes back and the CPU
- * sampler runs on it. The GPU's steps, without a grammar or penalties, ask for the next step ahead
- * (engine/steps_ahead.ts): fed the token the GPU picks with the same sampler and draw (or drew), it runs while
- * this one is read and handed out.
+ * top_k <= 64. Requests with top_k 0 (OpenAI's defaults among them) have their token drawn from the whole row
+ * on the GPU (kernels/draw.ts): sample()'s controls and draw in f32, so the token is sample()'s but where u,
+ * the nucleus or min_p's cut lies within f32 rounding of a boundary (the same seed gives the same tokens on
+ * the same adapter, with logprobs or without). With logprobs these paths are taken on steps with no bias,
+ * penalty, ban or grammar (gpuLogprobsK; with a top_k, top_logprobs <= top_k), whose top entries, log-sum-exp
+ * and drawn logit are the raw logits'. Otherwise the whole row comes back and the CPU sampler runs on it. The
+ * GPU's steps, without a grammar or penalties, ask for the next step ahead (engine/steps_ahead.ts): fed the
+ * token the GPU picks with the same sampler and draw (or drew), it runs while this one is read and handed out.
  * Penalties look at the generated tokens only (not the prompt). Cancel with `signal`: the loop ends with
  * finishReason 'cancelled' at the next step and frees its sequence.
  * `start` lets several generations share one prefilled prompt: the caller prefills prompt[0, cached) once
@@ -72,7 +72,7 @@ export interface GenerateOptions {
  * temperature within topk's range, ...).
  */
 export function gpuDraw(p: SamplingParams): boolean {
-  return p.temperature > 0 && p.top_k === 0 && gpuTopk({ ...p, top_k: 1 }) > 0;
+  return p.temperature > 0 && p.top_k === 0 && gpuTopk({ ...p, top_k: 1, logprobs: false, top_logprobs: 0 }) > 0;
 }
 
 /** The GPU top-k path gives exactly the CPU sampler's token for these requests; k to read back, or 0. */
@@ -85,12 +85,14 @@ export function gpuTopk(p: SamplingParams): number {
 }
 
 /**
- * k of the GPU top-k path for a logprobs request, or 0: greedy (top_logprobs entries, at least 1) or with a
- * top_k the top-k path takes and no fewer entries than top_logprobs (the step run ahead samples from all k).
- * Only its steps without adjustments or a grammar take it (logprobs are of the raw logits; see logprobsOf).
+ * k of the GPU top-k path for a logprobs request, or 0: greedy or a top_k 0 draw (top_logprobs entries, at
+ * least 1), or with a top_k the top-k path takes and no fewer entries than top_logprobs (the step run ahead
+ * samples from all k). Only its steps without adjustments or a grammar take it (logprobs are of the raw
+ * logits; see logprobsOf).
  */
 export function gpuLogprobsK(p: SamplingParams): number {
   if (!p.logprobs || p.top_logprobs > TOPK_MAX_K) return 0;
+  if (gpuDraw(p)) return Math.max(1, p.top_logprobs);
   const k = gpuTopk({ ...p, logprobs: false, top_logprobs: 0 });
   if (k === 0) return 0;
   if (p.temperature === 0) return Math.max(1, p.top_logprobs);
@@ -98,9 +100,9 @@ export function gpuLogprobsK(p: SamplingParams): number {
 }
 
 /** The token's logprob and the top_logprobs entries from a top-k row of the raw logits, as sample() gives them. */
-function logprobsOf(row: TopkRow, token: number, p: SamplingParams): { logprob: number; topLogprobs?: TokenLogprob[] } {
-  const at = row.ids.indexOf(token); // among the entries: greedy takes the first, top_k sampling one of them
-  const logprob = row.logits[at] - row.lse1;
+function logprobsOf(row: TopkRow, token: number, p: SamplingParams, drawn: boolean): { logprob: number; topLogprobs?: TokenLogprob[] } {
+  // a drawn token's logit came with it (draw.wgsl); else it is among the entries: greedy takes the first, top_k sampling one of them
+  const logprob = (drawn ? row.drawnLogit : row.logits[row.ids.indexOf(token)]) - row.lse1;
   if (p.top_logprobs <= 0) return { logprob };
   const topLogprobs: TokenLogprob[] = [];
   for (let j = 0; j < p.top_logprobs && row.ids[j] >= 0; j++) topLogprobs.push({ token: row.ids[j], logprob: row.logits[j] - row.lse1 });
@@ -147,7 +149,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   const draw = o.gpuTopk !== false && gpuDraw(p);
   // a draw needs topk's max only: a larger k would let it find small nuclei among the entries, but on flat rows
   // topk's sorting cost more than the draw's search of the row (smollm2 on lavapipe: 28 ms at k 64, 0.5 ms)
-  const k = o.gpuTopk === false || (p.logprobs && constraint) ? 0 : draw ? 1 : p.logprobs ? gpuLogprobsK(p) : gpuTopk(p);
+  const k = o.gpuTopk === false || (p.logprobs && constraint) ? 0 : p.logprobs ? gpuLogprobsK(p) : draw ? 1 : gpuTopk(p);
   const fixedAdjustments = p.repetition_penalty === 1 && p.frequency_penalty === 0 && p.presence_penalty === 0; // none from the history
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
   const stop = new StopMatcher(p.stop);
@@ -194,7 +196,7 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
       const row = useGpu ? await engine.step(seq, feed, { k, invTemp: p.temperature > 0 ? 1 / p.temperature : 1, adj, allowed, ahead, draw: drawn }) : undefined;
       if (row && row.max > -Infinity && !(draw && row.drawn < 0)) {
         token = draw ? row.drawn : pickFromTopk(row, p, u);
-        if (p.logprobs) ({ logprob, topLogprobs } = logprobsOf(row, token, p));
+        if (p.logprobs) ({ logprob, topLogprobs } = logprobsOf(row, token, p, draw));
       } else {
         // the whole row: raw logits from the forward pass (or, after an all-masked top-k step or a row the GPU
         // could not draw from, recomputed)

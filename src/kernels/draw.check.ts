@@ -102,6 +102,7 @@ export async function checkDraw(device: GPUDevice, cases: DrawCase[], seed = 1, 
       const o = topkOutWords(c.k, r) + 3;
       const row = logits.subarray(r * c.V, (r + 1) * c.V);
       want[o] = words[o] !== UNTOUCHED && accepts(row, d, c.invTemp, words[o]) ? words[o] : drawCpu(row, d, c.invTemp);
+      if (want[o] < c.V) new Float32Array(want.buffer, 4 * (o - 1), 1)[0] = row[want[o]]; // its logit, in lseT's word
     });
     const cmp = compareBits(words, want);
     results.push(caseResult(`rows=${c.rows} V=${c.V} k=${c.k} invTemp=${c.invTemp.toFixed(2)} std=${c.std.toFixed(1)} top_p=${c.topP.toFixed(2)} min_p=${c.minP.toFixed(2)}${c.grid ? ` grid=${c.grid}` : ''}${c.masked ? ` masked=${c.masked}` : ''}`, cmp, gpuError));

@@ -26,5 +26,6 @@ kernelSuite('draw', {
     ['the run found by its start, not its end', all, 'if (base + part[lid] > goal) {', 'if (base + part[lid] - x > goal) {'],
     ['the pieces cut from the row\'s start, not the run\'s', all, 'let p0 = min(run * span + lid * piece, run_end);', 'let p0 = min(lid * piece, run_end);'],
     ['a skipped row drawn too', skipped, 'if (d.on == 0u) {', 'if (false) {'],
+    ['the drawn id\'s logit read from the row\'s start', all, 'out[word - 1u] = bitcast<u32>(logits[r.at + id]);', 'out[word - 1u] = bitcast<u32>(logits[r.at]);'],
   ],
 });

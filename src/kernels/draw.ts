@@ -34,7 +34,7 @@ export function packDrawRows(rows: readonly (DrawRow | null)[]): ArrayBuffer {
 export interface DrawArgs {
   logits: Binding; // [rows][V] f32, as topk left them (adjusted, masked)
   draws: Binding; // [rows] packDrawRows
-  out: Binding; // topk's out at k: word 3 of each drawn row gets its id (0xffffffff: none)
+  out: Binding; // topk's out at k: word 3 of each drawn row gets its id (0xffffffff: none), word 2 that id's logit
   rows: number;
   V: number;
   k: number; // topk's k

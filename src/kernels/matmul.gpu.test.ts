@@ -22,7 +22,7 @@ kernelSuite('matmul', {
     ['F32 ignores the weight offset', typeCases(GgmlType.F32), 'let row = params.w_offset + o * params.row_bytes;', 'let row = o * params.row_bytes;'],
     ['rows after the first of a workgroup not reduced', typeCases(GgmlType.Q8_0), 'if (j < stride)', 'if (lid < stride)'],
     ['subgroups: only a row\'s first group of lanes summed', matmulCases(11, 1).filter(subgroupCase), 'for (var i = 0u; i < TPR / lanes; i++) {', 'for (var i = 0u; i < 1u; i++) {'],
-    ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[out_index(t0 + tt, o)] = out_value(o, partial', 'y[out_index(t0, o)] = out_value(o, partial'],
+    ['prefill groups write every token to the first', typeCases(GgmlType.Q8_0), 'y[out_index(t0 + tt, o + r * rows)] = out_value(o + r * rows, partial', 'y[out_index(t0, o + r * rows)] = out_value(o + r * rows, partial'],
     ['bias not added', matmulCases(11, 1).filter((c) => c.biasAt !== undefined), 'return v + bias[params.bias_at + o];', 'return v + 0.0 * bias[params.bias_at + o];'],
     ['bias of a part read from its element 0', matmulCases(11, 1).filter((c) => c.biasAt), 'return v + bias[params.bias_at + o];', 'return v + bias[o];'],
     ['prefill groups read the first token\'s x for all', typeCases(GgmlType.Q8_0), 'let xe = xb + tt * params.k + blk * 32u;', 'let xe = xb + blk * 32u;'],

@@ -36,11 +36,13 @@ export function topkCpu(logits: Float32Array, adj: readonly TopkAdj[], rows: num
         sT += Math.exp((x - max) * it);
       }
     }
+    const lseT = max > -Infinity ? max * it + Math.log(sT) : -Infinity;
     result.push({
       max,
       lse1: max > -Infinity ? max + Math.log(s1) : -Infinity,
-      lseT: max > -Infinity ? max * it + Math.log(sT) : -Infinity,
+      lseT,
       drawn: 0,
+      drawnLogit: lseT, // the same word (topk.ts): nothing drawn here
       ids: Int32Array.from({ length: k }, (_, i) => (i < ids.length ? ids[i] : -1)),
       logits: Float32Array.from({ length: k }, (_, i) => (i < ids.length ? l[ids[i]] : -Infinity)),
     });

@@ -43,13 +43,17 @@ export interface TopkArgs {
 export interface TopkRow {
   max: number; // max adjusted logit (-inf when all are -inf)
   lse1: number; // log sum exp(l) over the row (-inf when all are -inf)
-  lseT: number; // log sum exp(l * invTemp)
+  lseT: number; // log sum exp(l * invTemp); on a row draw.wgsl drew from, the drawn id's logit instead (drawnLogit)
   drawn: number; // the id draw.wgsl drew from the whole row, when the run asked (-1: none); else 0
+  drawnLogit: number; // the drawn id's logit (adjusted), when one was drawn: word 2, lseT's (not meaningful otherwise)
   ids: Int32Array; // [k] by logit descending, ties to the lower id (a row of only -inf: 0, 1, ..); -1 past V (V < k)
   logits: Float32Array; // [k] the adjusted logits of ids (exact); -inf past V
 }
 
-/** u32 words of out: per row [max, lse1, lseT (f32 bits), drawn (i32, draw.ts)], then k logits (f32), then k ids (u32). */
+/**
+ * u32 words of out: per row [max, lse1, lseT (f32 bits), drawn (i32, draw.ts)], then k logits (f32), then k ids
+ * (u32); a row draw.ts drew from has the drawn id's logit in lseT's word.
+ */
 export function topkOutWords(k: number, rows = 1): number {
   return rows * (4 + 2 * k);
 }
@@ -66,7 +70,7 @@ export function readTopk(words: ArrayBuffer, rows: number, k: number): TopkRow[]
   const result: TopkRow[] = [];
   for (let r = 0; r < rows; r++) {
     const o = topkOutWords(k, r);
-    result.push({ max: f[o], lse1: f[o + 1], lseT: f[o + 2], drawn: u[o + 3], logits: f.slice(o + 4, o + 4 + k), ids: u.slice(o + 4 + k, o + 4 + 2 * k) });
+    result.push({ max: f[o], lse1: f[o + 1], lseT: f[o + 2], drawn: u[o + 3], drawnLogit: f[o + 2], logits: f.slice(o + 4, o + 4 + k), ids: u.slice(o + 4 + k, o + 4 + 2 * k) });
   }
   return result;
 }
