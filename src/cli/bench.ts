@@ -91,8 +91,11 @@ export async function bench(argv: string[]): Promise<void> {
     if (bad.length) throw new UsageError(`--${name} must be integers from 1 to 4, got ${bad.join(', ')}`);
     return rows;
   };
-  const prefillRows = rowSweep('prefill-rows');
-  const decodeRows = rowSweep('decode-rows');
+  const layouts = [
+    ...lanes.map((n) => ({ name: `${n} lanes`, what: `${n} lanes per decode matmul row`, load: { matmulLanes: n } })),
+    ...rowSweep('prefill-rows').map((n) => ({ name: `${n} prefill rows`, what: `${n} rows per prefill matmul invocation`, load: { prefillRows: n } })),
+    ...rowSweep('decode-rows').map((n) => ({ name: `${n} decode rows`, what: `${n} rows per decode matmul invocation`, load: { decodeRows: n } })),
+  ];
   if (!['llama.cpp', 'none'].includes(values.peer)) throw new UsageError(`--peer must be llama.cpp or none, got '${values.peer}'`);
   const browserPeers = values['browser-peers'] === 'none' ? [] : list<BrowserPeerName>('browser-peers', values['browser-peers'], ['cpu', 'webgpu']);
   const log = (line: string) => console.error(`bench: ${line}`);
@@ -142,17 +145,9 @@ export async function bench(argv: string[]): Promise<void> {
         result.streams = await measureStreams(gpu, path, streams, streamTokens);
       }
       results.push(result);
-      for (const n of lanes) {
-        log(`${m.name}: tabserve, ${n} lanes per decode matmul row ...`);
-        results.push({ model: `${m.name}, ${n} lanes`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, matmulLanes: n, sampling }) });
-      }
-      for (const n of prefillRows) {
-        log(`${m.name}: tabserve, ${n} rows per prefill matmul invocation ...`);
-        results.push({ model: `${m.name}, ${n} prefill rows`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, prefillRows: n, sampling }) });
-      }
-      for (const n of decodeRows) {
-        log(`${m.name}: tabserve, ${n} rows per decode matmul invocation ...`);
-        results.push({ model: `${m.name}, ${n} decode rows`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, decodeRows: n, sampling }) });
+      for (const v of layouts) { // the tuning sweeps: our run again in another matmul layout
+        log(`${m.name}: tabserve, ${v.what} ...`);
+        results.push({ model: `${m.name}, ${v.name}`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, sampling, ...v.load }) });
       }
     }
     const report: BenchReport = {

@@ -68,8 +68,8 @@ export interface GenerateOptions {
 
 /**
  * Whether a request's token is drawn from the whole row on the GPU (kernels/draw.ts): sampled (temperature > 0)
- * with top_k 0, where the top-k path would take the request with a top_k (gpuTopk: no logprobs, the
- * temperature within topk's range, ...).
+ * with top_k 0, where the top-k path would take the request with a top_k, logprobs aside (gpuTopk: the
+ * temperature within topk's range, ...; logprobs: gpuLogprobsK).
  */
 export function gpuDraw(p: SamplingParams): boolean {
   return p.temperature > 0 && p.top_k === 0 && gpuTopk({ ...p, top_k: 1, logprobs: false, top_logprobs: 0 }) > 0;
@@ -147,8 +147,9 @@ export async function* generate(engine: Engine, o: GenerateOptions): AsyncGenera
   const rng = requestRng(p.seed);
   const constraint = o.constraint;
   const draw = o.gpuTopk !== false && gpuDraw(p);
-  // a draw needs topk's max only: a larger k would let it find small nuclei among the entries, but on flat rows
-  // topk's sorting cost more than the draw's search of the row (smollm2 on lavapipe: 28 ms at k 64, 0.5 ms)
+  // a draw needs topk's max only (with logprobs, its top_logprobs entries): a larger k would let it find small
+  // nuclei among the entries, but on flat rows topk's sorting cost more than the draw's search of the row
+  // (smollm2 on lavapipe: 28 ms at k 64, 0.5 ms)
   const k = o.gpuTopk === false || (p.logprobs && constraint) ? 0 : p.logprobs ? gpuLogprobsK(p) : draw ? 1 : gpuTopk(p);
   const fixedAdjustments = p.repetition_penalty === 1 && p.frequency_penalty === 0 && p.presence_penalty === 0; // none from the history
   const text = new TextStream(tokenizer, { skipSpecial: true, continues: o.continues });
