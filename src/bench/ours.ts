@@ -4,6 +4,7 @@
  * GPU memory is counted by wrapping the device's createBuffer / destroy for the length of the run.
  * Runs in Node (Dawn) and in a browser Worker (the browser bench): the model comes as a byte source.
  */
+import type { LayoutTuning } from '../model/tune.ts';
 import { Engine } from '../engine/engine.ts';
 import { generate } from '../engine/generate.ts';
 import type { Gpu } from '../gpu/device.ts';
@@ -41,6 +42,7 @@ export interface OurFigures extends RunFigures {
   profile?: StepProfile; // --profile: a decode step's GPU time per dispatch (profile.ts)
   prefillProfile?: StepProfile & { tokens: number; firstPos: number }; // --profile: the prompt's last prefill chunk's
   profileError?: string; // why there is none although asked for
+  layoutTuning?: LayoutTuning; // what the load's layout tuning measured and chose (on a GPU; model/tune.ts)
 }
 
 /**
@@ -120,9 +122,10 @@ export interface MeasureOptions {
   text?: boolean; // an English prompt (textPrompt) instead of random ids
   onTokenizer?: (tok: Tokenizer) => void; // the model's tokenizer, for a peer's run after this one
   profile?: boolean; // profile a decode step and the prompt's last prefill chunk after the run (needs 'timestamp-query')
-  matmulLanes?: number; // Engine.load's: lanes per row of the decode matmuls (bench --lanes)
+  matmulLanes?: number; // Engine.load's: lanes per row of the matmuls (bench --lanes)
   prefillRows?: number; // Engine.load's: rows per invocation of the prefill matmuls (bench --prefill-rows)
   decodeRows?: number; // and of the decode matmuls (bench --decode-rows)
+  tune?: boolean; // Engine.load's: false keeps the default layout where the load would tune it
   sampling?: BenchSampling; // greedy when absent
 }
 
@@ -133,7 +136,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
     const source = await open();
     const fileBytes = source.size;
     const contextTokens = o.promptTokens + o.maxTokens + 8;
-    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16, matmulLanes: o.matmulLanes, prefillRows: o.prefillRows, decodeRows: o.decodeRows });
+    const engine = await Engine.load(gpu, source, { contextTokens, kvTokens: contextTokens + 16, matmulLanes: o.matmulLanes, prefillRows: o.prefillRows, decodeRows: o.decodeRows, tune: o.tune });
     const loadSeconds = (performance.now() - t0) / 1000;
     try {
       const { tensors } = await Engine.inspect(await open());
@@ -197,6 +200,7 @@ export async function measureOurs(gpu: Gpu, open: () => Promise<ByteSource>, o: 
         hostMsMedian: r.hostMsMedian,
         aheadMsPerStep: r.aheadMs / Math.max(1, r.steps),
         weightBytesPerToken,
+        layoutTuning: engine.layoutTuning,
         effectiveGBPerSecond: (weightBytesPerToken * decodeTokensPerSecond) / 1e9,
         gpuPeakBytes: counter.peak(),
         weightBytes,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { markdownReport, prefillProfileSection, profileSection, sameTokens, type BenchReport } from './report.ts';
+import { markdownReport, prefillProfileSection, profileSection, sameTokens, tuningLine, type BenchReport } from './report.ts';
 import { SHAPES, unsupported } from './shapes.ts';
 
 const ours = {
@@ -42,6 +42,13 @@ describe('bench report', () => {
     expect(md).toContain('then 128 tokens sampled at temperature 1, top_p 0.95, top_k 0 (seed 1) (EOS ignored)');
     expect(md.split('\n').find((l) => l.includes('cpu (2 threads)'))).toContain('| 0.50 | 0.50 | - |');
     expect(markdownReport(report())).toContain('then 128 greedy tokens');
+  });
+
+  test("the load's layout tuning: each candidate's µs for a step's matmuls, and the one chosen", () => {
+    const layoutTuning = { chosen: { matmulLanes: 32 }, timings: [{ layout: {}, ms: 0.4123 }, { layout: { matmulLanes: 32 }, ms: 0.3501 }], repeats: 20, rounds: 3, seconds: 0.25 };
+    expect(tuningLine('m', layoutTuning)).toBe('Matmul layout tuned at load for m (0.25 s of the load): 32 lanes chosen. A decode step\'s matmuls, µs (the fastest of 3 rounds of 20 a submit): default 412, 32 lanes 350.');
+    expect(markdownReport(report({ models: [{ model: 'm', ours: { ...ours, layoutTuning } }] }))).toContain('\n\nMatmul layout tuned at load for m');
+    expect(markdownReport(report({ models: [{ model: 'm', ours }] }))).not.toContain('tuned');
   });
 
   test('same tokens: the leading run that agrees, out of the shorter', () => {

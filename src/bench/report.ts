@@ -2,6 +2,7 @@
  * `tabserve bench` results as Markdown tables (printed, and appended to BENCHMARKS.md with --record) and as
  * one JSON object (--json). Pure: the figures in, text out.
  */
+import { layoutName, type LayoutTuning } from '../model/tune.ts';
 import type { Bandwidth } from './bandwidth.ts';
 import type { BrowserBenchResult } from './browser/messages.ts';
 import type { PeerFigures } from './llama_cpp.ts';
@@ -98,10 +99,17 @@ export function markdownReport(r: BenchReport): string {
     lines.push('', `Concurrent greedy streams on ${m.model} (continuous batching): aggregate tokens/s, and its ratio to the first count.`, '');
     lines.push(...table(['streams', 'tokens', 'seconds', 'tokens/s', 'ratio', 'chunks'], m.streams!.map((s) => [String(s.streams), String(s.tokens), f(s.seconds, 2), f(s.tokensPerSecond), f(s.tokensPerSecond / base, 2), String(s.chunks)])));
   }
+  for (const m of r.models.filter((x) => x.ours.layoutTuning)) lines.push('', tuningLine(m.model, m.ours.layoutTuning!));
   for (const m of r.models.filter((x) => x.ours.profile || x.ours.profileError)) lines.push('', ...profileSection(m.model, m.ours, r.bandwidth.gbPerSecond));
   for (const m of r.models.filter((x) => x.ours.prefillProfile)) lines.push('', ...prefillProfileSection(m.model, m.ours.prefillProfile!));
   for (const m of r.models.filter((x) => x.browser)) lines.push('', ...browserSection(m.model, m.browser!));
   return lines.join('\n') + '\n';
+}
+
+/** The load's layout tuning (model/tune.ts): each candidate's time for a decode step's matmuls, and the choice. */
+export function tuningLine(model: string, t: LayoutTuning): string {
+  const times = t.timings.map((x) => `${layoutName(x.layout)} ${f(x.ms * 1000, 0)}`).join(', ');
+  return `Matmul layout tuned at load for ${model} (${f(t.seconds, 2)} s of the load): ${layoutName(t.chosen)} chosen. A decode step's matmuls, µs (the fastest of ${t.rounds} rounds of ${t.repeats} a submit): ${times}.`;
 }
 
 /** Kernels whose time is reading weights: their GB/s is the step's weight bytes over their time. */

@@ -16,6 +16,7 @@ import { BENCH_TYPES, SHAPES, shapeModel, unsupported } from '../bench/shapes.ts
 import { measureStreams } from '../bench/streams.ts';
 import { fileSource } from '../gguf/node_source.ts';
 import { isMatmulLanes, isMatmulRows } from '../engine/engine.ts';
+import { layoutName } from '../model/tune.ts';
 import { openGpu } from '../gpu/device.ts';
 import { nodeGpu } from '../gpu/node.ts';
 import type { WeightTypeName } from '../model/test_model.ts';
@@ -92,7 +93,7 @@ export async function bench(argv: string[]): Promise<void> {
     return rows;
   };
   const layouts = [
-    ...lanes.map((n) => ({ name: `${n} lanes`, what: `${n} lanes per decode matmul row`, load: { matmulLanes: n } })),
+    ...lanes.map((n) => ({ name: `${n} lanes`, what: `${n} lanes per matmul row`, load: { matmulLanes: n } })),
     ...rowSweep('prefill-rows').map((n) => ({ name: `${n} prefill rows`, what: `${n} rows per prefill matmul invocation`, load: { prefillRows: n } })),
     ...rowSweep('decode-rows').map((n) => ({ name: `${n} decode rows`, what: `${n} rows per decode matmul invocation`, load: { decodeRows: n } })),
   ];
@@ -145,7 +146,9 @@ export async function bench(argv: string[]): Promise<void> {
         result.streams = await measureStreams(gpu, path, streams, streamTokens);
       }
       results.push(result);
-      for (const v of layouts) { // the tuning sweeps: our run again in another matmul layout
+      // the tuning sweeps: our run again in another matmul layout; and in the default one, where tuning at load chose another
+      const untuned = layouts.length && ours.layoutTuning && layoutName(ours.layoutTuning.chosen) !== 'default' ? [{ name: 'default layout', what: 'the default matmul layout (no tuning)', load: { tune: false } }] : [];
+      for (const v of [...untuned, ...layouts]) {
         log(`${m.name}: tabserve, ${v.what} ...`);
         results.push({ model: `${m.name}, ${v.name}`, ours: await measureOurs(gpu, () => fileSource(path), { promptTokens, maxTokens, profile: values.profile, sampling, ...v.load }) });
       }

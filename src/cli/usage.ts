@@ -91,7 +91,7 @@ commands:
       --json                        one JSON object instead of the Markdown report
       --profile                     also a decode step's and the prompt's last prefill chunk's GPU time per
                     kernel (timestamp queries)
-      --lanes LIST                  also our run with that many lanes per decode matmul row (powers of two <= 64)
+      --lanes LIST                  also our run with that many lanes per matmul row (powers of two <= 64)
       --prefill-rows LIST           also our run with that many rows per invocation in the prefill matmuls (1..4)
       --decode-rows LIST            the same for the decode matmuls
                     Reports TTFT, prefill and decode tokens/s, host ms per decode step (encode + submit + read

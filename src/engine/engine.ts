@@ -16,9 +16,10 @@ import { parseGguf, type ByteSource, type GgufHeader, type TensorInfo } from '..
 import type { MetaEntry } from '../gguf/writer.ts';
 import { planKvPool } from '../kv/budget.ts';
 import { KvPool } from '../kv/pool.ts';
-import { Forward, type ForwardResult } from '../model/forward.ts';
+import { Forward, type ForwardResult, type MatmulLayout } from '../model/forward.ts';
 import type { Plan } from '../model/plans.ts';
-import { fuseProjections } from '../model/fuse.ts';
+import { fuseProjections, stepMatrixNames } from '../model/fuse.ts';
+import { TUNE_LAYOUTS, tuneAtLoad, type LayoutTuning } from '../model/tune.ts';
 import type { TopkAdj, TopkRow } from '../kernels/topk.ts';
 import { readHParams, type HParams } from '../model/hparams.ts';
 import { checkTensors } from '../model/tensors.ts';
@@ -49,7 +50,7 @@ export interface LoadOptions {
   int8Dot?: boolean;
   /** Encode every forward run afresh and throw where a replayed step plan would differ (model/plans.ts; tests). */
   checkPlans?: boolean;
-  /** Lanes per row of one-token matmuls (a power of two, 1..64) instead of the adapter's default: tuning (bench --lanes). */
+  /** Lanes per row of the matmuls (a power of two, 1..64), prefill and decode, instead of the adapter's default (bench --lanes). */
   matmulLanes?: number;
   /**
    * Rows of W per invocation of multi-token (prefill) integer-dot matmuls, 1..4, instead of the adapter's
@@ -58,6 +59,12 @@ export interface LoadOptions {
   prefillRows?: number;
   /** As prefillRows, for one-token (decode) matmuls: each lane's loads of that many rows in flight at once (bench --decode-rows). */
   decodeRows?: number;
+  /**
+   * Time matmul layouts on this adapter at load and keep the fastest for decode (model/tune.ts; about 0.1-1 s).
+   * Default: on a GPU (not a fallback adapter) when none of matmulLanes, prefillRows and decodeRows is given.
+   * A list: these candidates, the first the reference that stays unless another is faster by 3%.
+   */
+  tune?: boolean | readonly MatmulLayout[];
 }
 
 /** A LoadOptions.matmulLanes the matmul kernels take: a power of two from 1 to 64. */
@@ -197,8 +204,22 @@ export class Engine {
       if (validation) throw new EngineError('gpu', `${source.name}: loading failed with a WebGPU error: ${validation.message}`);
       throw failure;
     }
-    return new Engine(gpu, hp, file.metadata, weights, kv!, fwd!, contextTokens, { maxBatch: o.maxBatch ?? 32, maxRequests: o.maxRequests ?? 64 });
+    const engine = new Engine(gpu, hp, file.metadata, weights, kv!, fwd!, contextTokens, { maxBatch: o.maxBatch ?? 32, maxRequests: o.maxRequests ?? 64 });
+    const given = o.matmulLanes !== undefined || o.prefillRows !== undefined || o.decodeRows !== undefined;
+    if (o.tune ?? (!info.isFallbackAdapter && !given)) {
+      const matrices = stepMatrixNames((n) => weights.has(n), hp.nLayer).map((n) => weights.get(n)!);
+      const int8 = info.int8Dot && (o.int8Dot ?? true);
+      engine.tuning = await tuneAtLoad(device, fwd!, matrices, Array.isArray(o.tune) ? o.tune : TUNE_LAYOUTS, o, int8);
+    }
+    return engine;
   }
+
+  private tuning?: LayoutTuning;
+  /** What tuning at load measured and chose (LoadOptions.tune); undefined where it did not run or failed. */
+  get layoutTuning(): LayoutTuning | undefined {
+    return this.tuning;
+  }
+
 
   /** GPU bytes held: weights, KV pool, scratch. */
   memory(): MemoryReport {

@@ -35,7 +35,7 @@ const cases: LayoutCase[] = [
   { name: 'gpu layout llama q4_k_m', vocab: 'llama-spm', bos: 1, args: ['--arch', 'llama', '--type', 'q4_k_m', ...K] },
   { name: 'gpu layout qwen2 q4_0 biases', vocab: 'qwen2', args: ['--arch', 'qwen2', '--type', 'q4_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '320'] },
   { name: 'gpu layout gemma2 f16 softcaps, window', vocab: 'llama-spm', bos: 1, args: ['--arch', 'gemma2', '--type', 'f16', '--sliding-window', '8', '--embd', '128', '--heads', '2', '--kv-heads', '1', '--ff', '256'] },
-  { name: 'gpu layout llama q4_0, 8 lanes per decode row', vocab: 'llama-spm', bos: 1, load: { matmulLanes: 8 }, args: ['--arch', 'llama', '--type', 'q4_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] },
+  { name: 'gpu layout llama q4_0, 8 lanes per row', vocab: 'llama-spm', bos: 1, load: { matmulLanes: 8 }, args: ['--arch', 'llama', '--type', 'q4_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] },
   { name: 'gpu layout llama q8_0, f32 inputs', vocab: 'llama-spm', bos: 1, load: { int8Dot: false }, args: ['--arch', 'llama', '--type', 'q8_0', '--embd', '128', '--heads', '4', '--kv-heads', '2', '--ff', '256'] },
 ];
 
@@ -43,7 +43,7 @@ describe.each(cases)('$name', (c) => {
   test('prefill and decode logits against the CPU pass; greedy tokens as on the CPU layout', async () => {
     const path = makeModel(c);
     const int8 = gpu.info.int8Dot && (c.load?.int8Dot ?? true);
-    const load = { contextTokens: 128, chunkTokens: 12, ...c.load };
+    const load = { contextTokens: 128, chunkTokens: 12, tune: false, ...c.load }; // the default layout (tune.gpu.test.ts tunes)
     const engine = await Engine.load(asGpu, await fileSource(path), load);
     try {
       const ids = randomPrompt(engine.hp.nVocab, 48, 21, c.bos);
@@ -88,7 +88,7 @@ describe.each([
       const create = device.createComputePipeline;
       device.createComputePipeline = (d) => (labels.push(d.label ?? ''), create.call(device, d));
       try {
-        const engine = await Engine.load(asGpu, await fileSource(path), { contextTokens: 128, chunkTokens: 12, ...rows });
+        const engine = await Engine.load(asGpu, await fileSource(path), { contextTokens: 128, chunkTokens: 12, tune: false, ...rows });
         try {
           const ids = randomPrompt(engine.hp.nVocab, 40, 5, c.bos);
           const seq = engine.createSequence();

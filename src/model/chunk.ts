@@ -44,15 +44,19 @@ export interface Started {
 }
 
 /** How the forward runs on its adapter. */
-export interface ForwardOptions {
+export interface ForwardOptions extends MatmulLayout {
   cpuAdapter?: boolean; // a software adapter (lavapipe, SwiftShader): matmuls with one invocation per row
   sleepBeforeRead?: boolean; // see OutBuffers.mapRead
   int8Dot?: boolean; // WGSL has dot4I8Packed: Q8_0 / Q4_0 / Q4_K matmuls quantize x to 8 bits and take integer dots
   subgroupLanes?: number; // GpuInfo.subgroupLanes: matmuls sum a row's lanes by subgroup shuffles
   checkPlans?: boolean; // encode every run afresh and throw where it differs from the plan it would replay (tests)
-  matmulLanes?: number; // lanes per row of one-token (decode) matmuls instead of the adapter's default (bench --lanes)
-  prefillRows?: number; // rows per invocation of multi-token integer-dot matmuls instead of the default (bench --prefill-rows)
-  decodeRows?: number; // and of one-token ones (bench --decode-rows)
+}
+
+/** How the matmuls lay out their work where the adapter's default is not wanted (Forward.setLayout; model/tune.ts). */
+export interface MatmulLayout {
+  matmulLanes?: number; // lanes per row of every matmul, prefill and decode alike (bench --lanes; tuning)
+  prefillRows?: number; // rows per invocation of multi-token integer-dot matmuls (bench --prefill-rows); no bit changes
+  decodeRows?: number; // and of one-token ones (bench --decode-rows; tuning)
 }
 
 export interface ForwardResult {

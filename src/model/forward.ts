@@ -39,9 +39,9 @@ import { TokenMaskKernel } from '../kernels/token_mask.ts';
 import { DrawKernel } from '../kernels/draw.ts';
 import { TopkKernel, topkAdjSlots } from '../kernels/topk.ts';
 import { Uniforms, type Binding, type Recorder } from '../kernels/runtime.ts';
-import { fusedBiasName, gateUpName, qkName, qkNormName, qkvName } from './fuse.ts';
+import { fusedBiasName, gateUpNames, outputName, qkNormName, qkvNames } from './fuse.ts';
 import type { OutSegment } from '../kernels/matmul.ts';
-import type { ChosenIds, Chunk, ForwardOptions, ForwardResult, Started } from './chunk.ts';
+import type { ChosenIds, Chunk, ForwardOptions, ForwardResult, MatmulLayout, Started } from './chunk.ts';
 import { Plans, aheadFits, planKey, replay, runCommands, samePlan, type Ahead, type Plan } from './plans.ts';
 import { OutBuffers } from './out_buffers.ts';
 import { ChunkInputs } from './chunk_inputs.ts';
@@ -49,7 +49,7 @@ import { scratchBuffers, type Scratch } from './scratch.ts';
 import { ChosenPicks } from './chosen.ts';
 import { EngineError } from '../engine/errors.ts';
 
-export type { Chunk, ChosenIds, ForwardOptions, ForwardResult, Started, TokenMasks } from './chunk.ts';
+export type { Chunk, ChosenIds, ForwardOptions, ForwardResult, MatmulLayout, Started, TokenMasks } from './chunk.ts';
 
 /** A matmul input: f32 rows, and whether the Q8 scratch (xq, xd) holds them quantized right now. */
 interface Input {
@@ -83,6 +83,7 @@ export class Forward {
   private lastRows = 0; // logit rows the last run computed
   private readonly out: GpuTensor; // output.weight, or token_embd.weight when tied
   private readonly ropeFactors?: GPUBuffer; // frequency factors (llama3 rope_freqs, phi3 short or long factors)
+  private layout: MatmulLayout; // opts' at first; setLayout
 
   constructor(
     private readonly device: GPUDevice,
@@ -97,6 +98,7 @@ export class Forward {
     const normProblem = hp.qkNorm && qkNormProblem(device, hp.nHead, hp.nHeadKv, hp.headDim);
     if (normProblem) throw new EngineError('too-large', normProblem); // at load (before any buffer), not at the first request
     const cpuAdapter = !!opts.cpuAdapter;
+    this.layout = { matmulLanes: opts.matmulLanes, prefillRows: opts.prefillRows, decodeRows: opts.decodeRows };
     this.matmul = new MatmulKernel(device, undefined, { cpuAdapter, subgroupLanes: opts.subgroupLanes });
     if (opts.int8Dot) this.matmulQ8 = new MatmulQ8Kernel(device, undefined, { cpuAdapter, subgroupLanes: opts.subgroupLanes });
     this.quantize = new QuantizeQ8Kernel(device);
@@ -123,7 +125,7 @@ export class Forward {
     this.buf = scratch.buf;
     this.qkv = scratch.qkv;
     this.gu = scratch.gu;
-    this.out = this.t(w.has('output.weight') ? 'output.weight' : 'token_embd.weight');
+    this.out = this.t(outputName((n) => w.has(n)));
     const factors = ropeFactorsTensor(hp, contextTokens);
     if (w.has(factors)) this.ropeFactors = this.vec(factors);
   }
@@ -182,7 +184,7 @@ export class Forward {
   private mm(rec: Recorder, w: GpuTensor, x: Input, y: Binding, m: number, xOffset = 0, yOffset = 0, yStride = w.dims[1], segments?: OutSegment[], bias?: GPUBuffer): void {
     const q8 = x.q && this.matmulQ8 && Q8_DOT_TYPES.includes(w.type) ? this.matmulQ8 : undefined;
     for (const p of w.parts) {
-      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: m === 1 ? this.opts.matmulLanes : undefined, rowsPerInvocation: m > 1 ? this.opts.prefillRows : this.opts.decodeRows, bias, biasAt: p.rowLo };
+      const a = { type: w.type, w: p.buf, xOffset, y, yOffset: yOffset + p.rowLo, yStride, segments, m, k: w.dims[0], n: p.rows, lanes: this.layout.matmulLanes, rowsPerInvocation: m > 1 ? this.layout.prefillRows : this.layout.decodeRows, bias, biasAt: p.rowLo };
       if (q8) q8.encode(rec, { ...a, xq: this.buf.xq, xd: this.buf.xd });
       else this.matmul.encode(rec, { ...a, x: x.f });
     }
@@ -190,8 +192,7 @@ export class Forward {
 
   /** A layer's q, k, v matrices, fused where model/fuse.ts could (q|k|v, or q|k beside v), and their biases (qwen2). */
   private qkvGroup(p: string): { group: GpuTensor[]; biases?: GPUBuffer[] } {
-    const fused = [qkvName(p), qkName(p)].find((n) => this.w.has(n));
-    const names = fused === qkvName(p) ? [fused] : fused ? [fused, `${p}attn_v.weight`] : ['q', 'k', 'v'].map((h) => `${p}attn_${h}.weight`);
+    const { names, fused } = qkvNames((n) => this.w.has(n), p);
     const biases = this.hp.qkvBias ? names.map((n) => this.vec(n === fused ? fusedBiasName(n) : n.replace(/weight$/, 'bias'))) : undefined;
     return { group: names.map((n) => this.t(n)), biases };
   }
@@ -336,7 +337,7 @@ export class Forward {
       this.mm(rec, wo, attIn, B.o, m);
       const { g: G, u: U } = this.gu;
       const wd = this.t(p + 'ffn_down.weight');
-      const gateUp = this.w.has(gateUpName(p)) ? [this.t(gateUpName(p))] : ['gate', 'up'].map((n) => this.t(`${p}ffn_${n}.weight`)); // fused, or each alone
+      const gateUp = gateUpNames((n) => this.w.has(n), p).map((n) => this.t(n));
       const fIn = this.normed(rec, this.blockOut(rec, p + 'post_attention_norm.weight', m), p + 'ffn_norm.weight', m, gateUp);
       this.mmRegions(rec, gateUp, fIn, B.gu, [G, U], m);
       const gq = this.wantsQ8([wd]); // the activation quantizes its output for the down projection
@@ -366,6 +367,19 @@ export class Forward {
     if (!this.hp.postNorms) return this.buf.o;
     this.rmsNorm.encode(rec, { x: this.buf.o, w: this.vec(postNorm), y: this.buf.post, rows: m, n: e, eps });
     return this.buf.post;
+  }
+
+  /** The matmul layout of later runs (model/tune.ts tries several at load); the plans encoded with the old one go. */
+  setLayout(l: MatmulLayout): void {
+    this.layout = { ...l };
+    this.plans.clear();
+    this.ahead = undefined;
+    this.flushed = undefined;
+  }
+
+  /** One token through `w` into y (at least w's rows), with the layout set, on whatever the scratch holds: tuning's workload. */
+  oneTokenMatmul(rec: Recorder, w: GpuTensor, y: GPUBuffer): void {
+    this.mm(rec, w, { f: this.buf.gu, q: this.wantsQ8([w]) }, y, 1);
   }
 
   /** Reads back the logits the last run computed (after topk's masks and adjustments when it ran): [rows][V]. */

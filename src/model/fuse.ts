@@ -19,6 +19,27 @@ export const qkNormName = (prefix: string): string => `${prefix}attn_qk_norm.fus
 /** Name of the biases (qwen2) of a fused q|k|v or q|k, back to back as its rows. */
 export const fusedBiasName = (fusedName: string): string => `${fusedName}.bias`;
 
+/** The matrices a layer's q, k and v go through once fused where they could be (q|k|v, q|k beside v, or each alone). */
+export function qkvNames(has: (name: string) => boolean, prefix: string): { names: string[]; fused?: string } {
+  const fused = [qkvName(prefix), qkName(prefix)].find(has);
+  const names = fused === qkvName(prefix) ? [fused] : fused ? [fused, `${prefix}attn_v.weight`] : ['q', 'k', 'v'].map((h) => `${prefix}attn_${h}.weight`);
+  return { names, fused };
+}
+
+/** Those of its gate and up: the fused gate|up, or each alone. */
+export function gateUpNames(has: (name: string) => boolean, prefix: string): string[] {
+  return has(gateUpName(prefix)) ? [gateUpName(prefix)] : ['gate', 'up'].map((n) => `${prefix}ffn_${n}.weight`);
+}
+
+/** The output matrix: output.weight, or token_embd.weight where the file ties the two. */
+export const outputName = (has: (name: string) => boolean): string => (has('output.weight') ? 'output.weight' : 'token_embd.weight');
+
+/** The matrices a decode step multiplies by, in its order: each layer's q|k|v, o, gate|up and down; the output. */
+export function stepMatrixNames(has: (name: string) => boolean, nLayer: number): string[] {
+  const layer = (p: string) => [...qkvNames(has, p).names, `${p}attn_output.weight`, ...gateUpNames(has, p), `${p}ffn_down.weight`];
+  return [...Array.from({ length: nLayer }, (_, l) => layer(`blk.${l}.`)).flat(), outputName(has)];
+}
+
 /** Vectors (f32 as uploaded, one buffer each) back to back in one buffer; theirs are destroyed. */
 function fuseVectors(device: GPUDevice, parts: GpuTensor[], name: string): GpuTensor {
   const total = parts.reduce((s, p) => s + p.dims[0], 0);
