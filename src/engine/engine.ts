@@ -60,7 +60,7 @@ export interface LoadOptions {
   /** As prefillRows, for one-token (decode) matmuls: each lane's loads of that many rows in flight at once (bench --decode-rows). */
   decodeRows?: number;
   /**
-   * Time matmul layouts on this adapter at load and keep the fastest for decode (model/tune.ts; about 0.1-1 s).
+   * Time matmul layouts on this adapter at load and keep the fastest for decode (model/tune.ts; expected 0.1-1 s on a GPU).
    * Default: on a GPU (not a fallback adapter) when none of matmulLanes, prefillRows and decodeRows is given.
    * A list: these candidates, the first the reference that stays unless another is faster by 3%.
    */
@@ -219,7 +219,6 @@ export class Engine {
   get layoutTuning(): LayoutTuning | undefined {
     return this.tuning;
   }
-
 
   /** GPU bytes held: weights, KV pool, scratch. */
   memory(): MemoryReport {

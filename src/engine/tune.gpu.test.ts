@@ -50,9 +50,9 @@ describe('tuning at load', () => {
     } finally {
       engine.unload();
     }
-    for (const o of [{ g: gpu }, { g: asGpu, decodeRows: 1 }, { g: asGpu, tune: false }]) {
-      const e = await load(o.g, o);
-      expect(e.layoutTuning, JSON.stringify({ ...o, g: undefined })).toBeUndefined();
+    for (const [g, o] of [[gpu, {}], [asGpu, { decodeRows: 1 }], [asGpu, { tune: false }]] as [Gpu, LoadOptions][]) {
+      const e = await load(g, o);
+      expect(e.layoutTuning, `${g === gpu ? 'cpu adapter' : 'gpu'} ${JSON.stringify(o)}`).toBeUndefined();
       e.unload();
     }
   });

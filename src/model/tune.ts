@@ -64,21 +64,19 @@ export async function tuneLayout(device: GPUDevice, fwd: Forward, matrices: read
   const t0 = performance.now();
   const rows = Math.max(...matrices.map((w) => w.dims[1]));
   const y = device.createBuffer({ size: 4 * rows, usage: GPUBufferUsage.STORAGE, label: 'tune y' });
-  const uniforms: Uniforms[] = [];
+  const uniforms = new Uniforms(device); // every candidate's Params, each in slots of its own
   try {
     // each candidate's dispatches, encoded once (its pipelines compiled here) and replayed by every timing
     const plans = candidates.map((c) => {
       fwd.setLayout({ ...c, prefillRows: keep.prefillRows });
-      const u = new Uniforms(device);
-      uniforms.push(u);
       const encoder = device.createCommandEncoder({ label: 'tune encode' });
       const pass = encoder.beginComputePass();
       const dispatches: EncodedDispatch[] = [];
-      for (const w of matrices) fwd.oneTokenMatmul({ encoder, pass, uniforms: u, dispatches }, w, y);
+      for (const w of matrices) fwd.oneTokenMatmul({ encoder, pass, uniforms, dispatches }, w, y);
       pass.end(); // the encoder is dropped: only the dispatches are kept
-      u.flush();
-      return { dispatches, params: new Uint8Array() };
+      return { dispatches, params: new Uint8Array() }; // a Plan for replay(), whose Params are already in place
     });
+    uniforms.flush();
     const time = async (i: number, repeats: number): Promise<number> => {
       const encoder = device.createCommandEncoder({ label: 'tune' });
       const pass = encoder.beginComputePass();
@@ -109,7 +107,7 @@ export async function tuneLayout(device: GPUDevice, fwd: Forward, matrices: read
     throw e;
   } finally {
     y.destroy();
-    for (const u of uniforms) u.destroy();
+    uniforms.destroy();
   }
 }
 
