@@ -156,6 +156,7 @@ export class Engine {
     const weights = new Map<string, GpuTensor>();
     let kv: KvPool | undefined;
     let fwd: Forward | undefined;
+    const int8Dot = info.int8Dot && (o.int8Dot ?? true); // the forward's, and tuning's rows per invocation
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     let failure: unknown;
@@ -179,7 +180,7 @@ export class Engine {
       fwd = new Forward(device, hp, weights, kv, chunk, Math.ceil(contextTokens / pageSize), contextTokens, {
         cpuAdapter: info.isFallbackAdapter,
         sleepBeforeRead: info.isFallbackAdapter && info.pollsToWait,
-        int8Dot: info.int8Dot && (o.int8Dot ?? true),
+        int8Dot,
         subgroupLanes: info.subgroupLanes,
         checkPlans: o.checkPlans,
         matmulLanes: o.matmulLanes,
@@ -208,8 +209,7 @@ export class Engine {
     const given = o.matmulLanes !== undefined || o.prefillRows !== undefined || o.decodeRows !== undefined;
     if (o.tune ?? (!info.isFallbackAdapter && !given)) {
       const matrices = stepMatrixNames((n) => weights.has(n), hp.nLayer).map((n) => weights.get(n)!);
-      const int8 = info.int8Dot && (o.int8Dot ?? true);
-      engine.tuning = await tuneAtLoad(device, fwd!, matrices, Array.isArray(o.tune) ? o.tune : TUNE_LAYOUTS, o, int8);
+      engine.tuning = await tuneAtLoad(device, fwd!, matrices, Array.isArray(o.tune) ? o.tune : TUNE_LAYOUTS, o, int8Dot);
     }
     return engine;
   }

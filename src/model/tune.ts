@@ -83,10 +83,10 @@ export async function tuneLayout(device: GPUDevice, fwd: Forward, matrices: read
       for (let r = 0; r < repeats; r++) replay(pass, plans[i]);
       pass.end();
       const cb = encoder.finish();
-      const t0 = performance.now();
+      const submitted = performance.now();
       device.queue.submit([cb]);
       await device.queue.onSubmittedWorkDone();
-      return (performance.now() - t0) / repeats;
+      return (performance.now() - submitted) / repeats;
     };
     for (let i = 0; i < plans.length; i++) await time(i, 1); // warm: first submits of new pipelines
     // repeats doubled until a submit of the reference runs targetMs: the wait for the queue (a browser's can take
